@@ -1,0 +1,234 @@
+/**
+ * The shape of every configuration key this program reads, as zod schemas.
+ *
+ * Project keys live in `Pulumi.yaml` (shared by all stacks); stack keys live in `Pulumi.<stack>.yaml`.
+ * Every object is strict: a key the schema does not know is an error, so a typo never falls back to a default.
+ * Defaults live here and nowhere else.
+ */
+import { z } from "zod";
+import { isIpv4Cidr } from "./cidr";
+
+/** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy, `retentionInDays`). */
+export const CLOUDWATCH_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const retentionDays = z
+    .number()
+    .int()
+    .refine((days) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: `expected a CloudWatch Logs retention period, one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+    });
+
+const cidr = z.string().refine(isIpv4Cidr, { message: "expected an IPv4 CIDR block such as 10.0.0.0/16" });
+
+/** Lower-case DNS-label-like names: used in physical names, Kubernetes objects and image repositories. */
+const dnsLabel = z
+    .string()
+    .regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, "expected a lower-case name of letters, digits and '-', at most 32 characters");
+
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "expected an AWS region such as us-east-1");
+
+/** An IAM role name (IAM: up to 64 characters of letters, digits and +=,.@_-). */
+const iamRoleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, "expected an IAM role name (letters, digits, +=,.@_-, at most 64)");
+
+const githubId = z.number().int().positive();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Project config (Pulumi.yaml)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const RUNTIMES = ["node", "python", "go", "java"] as const;
+
+export const serviceSchema = z.strictObject({
+    /** The service's name: its image repository, Kubernetes objects and CI jobs are named after it. */
+    name: dnsLabel,
+    /** Path of the service's source in the application repository. */
+    path: z.string().regex(/^[\w./-]+$/, "expected a relative path such as services/api"),
+    runtime: z.enum(RUNTIMES),
+    port: z.number().int().min(1).max(65535),
+    healthPath: z.string().regex(/^\/[\w./-]*$/, "expected a path with a leading slash such as /healthz"),
+    /** Public services sit behind the load balancer; internal ones are reachable only inside the cluster. */
+    public: z.boolean(),
+    resources: z.strictObject({
+        cpu: z.string().regex(/^\d+m$|^\d+(\.\d+)?$/, "expected a Kubernetes CPU quantity such as 250m"),
+        memory: z.string().regex(/^\d+(Mi|Gi)$/, "expected a Kubernetes memory quantity such as 512Mi"),
+    }),
+    /** The command that applies database migrations; absent when the service has none. */
+    migrationCommand: z.array(z.string().min(1)).min(1).optional(),
+    /** The data stores the service uses: the network policy opens egress to exactly these. */
+    uses: z.array(z.enum(["postgres", "redis"])).default([]),
+    /** Other services this one calls: the network policy opens exactly these edges. */
+    talksTo: z.array(dnsLabel).default([]),
+});
+
+export const repositorySchema = z.strictObject({
+    owner: z.string().regex(/^[A-Za-z0-9-]{1,39}$/, "expected a GitHub organisation or user name"),
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "expected a GitHub repository name"),
+    visibility: z.enum(["public", "private", "internal"]),
+    /** The GitHub plan of the owner: some protections need a paid plan on private repositories. */
+    plan: z.enum(["free", "pro", "team", "enterprise"]),
+    /** `adopt` imports an existing repository; `create` creates it. */
+    mode: z.enum(["adopt", "create"]).default("adopt"),
+    defaultBranch: z.string().min(1).default("main"),
+});
+
+const branchRuleSchema = z.strictObject({
+    approvals: z.number().int().min(0).max(10),
+    /** `basic` requires the CI aggregate check; `all` also requires the security checks. */
+    checks: z.enum(["basic", "all"]),
+    signedCommits: z.boolean().default(false),
+    /** When true, every change reaches the branch through a pull request. */
+    noDirectPush: z.boolean().default(true),
+});
+
+/** Branch rules are repository-wide, so they are project config: the control stack turns them into rulesets. */
+export const branchesSchema = z.record(z.string().min(1), branchRuleSchema);
+
+export const organizationSchema = z.strictObject({
+    /** The `Owner` tag on every AWS resource. */
+    owner: z.string().min(1),
+    /** The `CostCentre` tag on every AWS resource. */
+    costCentre: z.string().min(1),
+});
+
+const teamSchema = z.strictObject({
+    slug: z.string().regex(/^[a-z0-9-]+$/, "expected a GitHub team slug"),
+    /** GitHub's numeric team id (environments name reviewers by id, never by slug). */
+    id: githubId,
+});
+
+export const projectSchema = z.strictObject({
+    organization: organizationSchema,
+    repository: repositorySchema,
+    teams: z.record(z.string().min(1), teamSchema),
+    branches: branchesSchema,
+    services: z.array(serviceSchema).min(1),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Stack config (Pulumi.<stack>.yaml)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const environmentSchema = z.strictObject({
+    /** The environment's short name: `dev`, `staging` or `prod`; it prefixes every physical name. */
+    name: dnsLabel,
+    /** The stack that owns repository-wide GitHub objects; exactly one stack sets this. */
+    controlStack: z.boolean().default(false),
+});
+
+export const awsSchema = z.strictObject({
+    region: awsRegion,
+    /** Exactly the zones the network spans: listed, so that a plan never depends on what a region offers today. */
+    availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "expected a zone name such as us-east-1a")).min(2).max(6),
+    /** When set, the provider refuses to touch any other account: a guard against the wrong credentials. */
+    allowedAccountIds: z.array(z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id")).optional(),
+});
+
+export const networkSchema = z.strictObject({
+    /** The VPC's block: /16 to /20, so that every tier of every zone fits (see network/subnets.ts). */
+    cidr,
+    /** 1 shares one NAT gateway across zones (cheaper); one per zone survives the loss of a zone. */
+    natGateways: z.number().int().min(1),
+});
+
+export const logsSchema = z.strictObject({
+    /** Retention of every log group this stack creates (flow logs, control plane, application). */
+    retentionDays,
+});
+
+const nodeGroupSchema = z.strictObject({
+    instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "expected an EC2 instance type such as m5.xlarge")).min(1),
+    capacityType: z.enum(["ON_DEMAND", "SPOT"]),
+    minSize: z.number().int().min(0),
+    maxSize: z.number().int().min(1),
+    desiredSize: z.number().int().min(0),
+    diskSizeGiB: z.number().int().min(20).max(16384).default(50),
+});
+
+export const clusterSchema = z.strictObject({
+    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, "expected a Kubernetes minor version such as 1.33"),
+    /** Empty keeps the API endpoint private; CIDRs open the public endpoint to exactly those ranges. */
+    publicAccessCidrs: z.array(cidr).default([]),
+    deletionProtection: z.boolean(),
+    /** IAM role names given cluster-admin through access entries. */
+    adminRoles: z.array(iamRoleName).default([]),
+    nodeGroups: z.record(dnsLabel, nodeGroupSchema),
+});
+
+export const databaseSchema = z.strictObject({
+    engineVersion: z.string().regex(/^\d{2}(\.\d+)?$/, "expected a PostgreSQL version such as 16 or 16.4"),
+    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "expected an RDS instance class such as db.r6g.xlarge"),
+    multiAz: z.boolean(),
+    readReplicas: z.number().int().min(0).max(15),
+    allocatedStorageGiB: z.number().int().min(20).max(65536),
+    maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
+    /** RDS keeps automated backups 0 to 35 days; 0 disables them (and read replicas with them). */
+    backupRetentionDays: z.number().int().min(0).max(35),
+    deletionProtection: z.boolean(),
+    /** Take a final snapshot when the instance is deleted. */
+    finalSnapshot: z.boolean(),
+});
+
+export const cacheSchema = z.strictObject({
+    engine: z.enum(["redis", "valkey"]),
+    nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "expected an ElastiCache node type such as cache.r6g.large"),
+    /** Cluster mode shards the key space across node groups. */
+    clusterMode: z.boolean(),
+    shards: z.number().int().min(1).max(500),
+    replicasPerShard: z.number().int().min(0).max(5),
+    /** Multi-AZ with automatic failover (needs at least one replica). */
+    multiAz: z.boolean(),
+    snapshotRetentionDays: z.number().int().min(0).max(35),
+});
+
+export const edgeSchema = z.strictObject({
+    /** Deletion protection on the load balancer. */
+    deletionProtection: z.boolean(),
+    waf: z.strictObject({
+        enabled: z.boolean(),
+        /** Requests per five minutes from one IP before the rate-based rule blocks it. */
+        rateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(2000),
+    }),
+});
+
+export const backupsSchema = z.strictObject({
+    /** Days before objects in the backup bucket expire. */
+    bucketExpiryDays: z.number().int().min(1),
+});
+
+export const githubEnvironmentSchema = z.strictObject({
+    /** The GitHub deployment environment this stack owns. */
+    environment: z.string().min(1),
+    /** The branch whose pushes deploy to this environment. */
+    branch: z.string().min(1),
+    /** Tag patterns that may also deploy here (production: release tags). */
+    tagPatterns: z.array(z.string().min(1)).default([]),
+    deployRole: z.strictObject({
+        name: iamRoleName,
+        /** Whether this environment's workflows push images (dev, staging) or only pull them (prod). */
+        pushImages: z.boolean(),
+    }),
+});
+
+export const protectionSchema = z.strictObject({
+    /** `protect` on stateful resources: `pulumi destroy` then refuses to delete them. */
+    statefulResources: z.boolean(),
+});
+
+export const stackSchema = z.strictObject({
+    environment: environmentSchema,
+    aws: awsSchema,
+    network: networkSchema,
+    logs: logsSchema,
+    cluster: clusterSchema,
+    database: databaseSchema,
+    cache: cacheSchema,
+    edge: edgeSchema,
+    backups: backupsSchema,
+    github: githubEnvironmentSchema,
+    protection: protectionSchema,
+});
+
+export const PROJECT_KEYS = Object.keys(projectSchema.shape) as (keyof typeof projectSchema.shape)[];
+export const STACK_KEYS = Object.keys(stackSchema.shape) as (keyof typeof stackSchema.shape)[];

@@ -1,0 +1,30 @@
+/**
+ * Physical names and default tags, in one place: every AWS name starts with `<project>-<environment>` so that the
+ * three environments can share an account without colliding, and every AWS resource carries the same tags.
+ */
+import type { PlatformConfig } from "./config";
+
+export interface Naming {
+    /** `<project>-<environment>`, e.g. `platform-prod`. */
+    readonly prefix: string;
+    /** A physical or logical name: the prefix and the given parts, joined by `-`. */
+    name(...parts: string[]): string;
+    /** The tags every AWS resource carries, applied through the provider's `defaultTags`. */
+    readonly defaultTags: Readonly<Record<string, string>>;
+}
+
+export function createNaming(config: PlatformConfig): Naming {
+    const prefix = `${config.project}-${config.environment.name}`;
+    return {
+        prefix,
+        name: (...parts) => [prefix, ...parts].join("-"),
+        defaultTags: Object.freeze({
+            Environment: config.environment.name,
+            Project: config.project,
+            Stack: config.stack,
+            ManagedBy: "pulumi",
+            Owner: config.organization.owner,
+            CostCentre: config.organization.costCentre,
+        }),
+    };
+}

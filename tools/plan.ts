@@ -1,0 +1,61 @@
+/**
+ * `npm run plan -- --stack <name> [--out DIR]`: the offline plan. Runs the real program with the stack's real config
+ * under the mock engine, prints a summary, and with --out writes DIR/plan.json and DIR/files/<repository path>.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { PlanError } from "./mock-engine";
+import { planDocument, planStack } from "./plan-stack";
+import { StackFileError } from "./stack-files";
+import { summarize } from "./summary";
+
+const USAGE = "usage: npm run plan -- --stack <dev|staging|prod> [--out DIR] [--dir PROJECT_DIR]";
+
+async function main(argv: string[]): Promise<number> {
+    let values: { stack?: string; out?: string; dir?: string };
+    try {
+        ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string" }, dir: { type: "string" } }, strict: true }));
+    } catch (error) {
+        process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+        return 2;
+    }
+    if (!values.stack) {
+        process.stderr.write(`--stack is required\n${USAGE}\n`);
+        return 2;
+    }
+
+    const started = process.hrtime.bigint();
+    // --dir reads Pulumi.yaml and the stack files from another checkout of this project.
+    const plan = await planStack(values.stack, { directory: values.dir ? resolve(values.dir) : undefined });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    process.stdout.write(`${summarize(plan, seconds)}\n`);
+
+    if (values.out) {
+        const out = resolve(values.out);
+        mkdirSync(out, { recursive: true });
+        writeFileSync(join(out, "plan.json"), `${JSON.stringify(planDocument(plan), null, 2)}\n`);
+        for (const [path, content] of Object.entries(plan.files)) {
+            const target = resolve(out, "files", path);
+            if (!target.startsWith(join(out, "files") + "/")) throw new PlanError(`refusing to write ${path}: it leaves ${out}/files`);
+            mkdirSync(dirname(target), { recursive: true });
+            writeFileSync(target, content);
+        }
+        process.stdout.write(`\nWrote ${join(out, "plan.json")} and ${Object.keys(plan.files).length} files under ${join(out, "files")}\n`);
+    }
+    return 0;
+}
+
+main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (error: unknown) => {
+        // Bad config and bad stack files are the user's to fix: say what, without a stack trace.
+        if (error instanceof PlanError || error instanceof StackFileError) {
+            process.stderr.write(`${error.message}\n`);
+            process.exitCode = 1;
+        } else {
+            process.stderr.write(`The offline plan failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+            process.exitCode = 70;
+        }
+    },
+);

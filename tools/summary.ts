@@ -1,0 +1,64 @@
+/** The readable summary of an offline plan: resources by component, counts by type, and the settings that matter. */
+import type { Plan, PlannedResource } from "./mock-engine";
+
+/** One line of "key settings": a name and what the plan says about it. */
+type Highlight = (plan: Plan) => [string, string] | undefined;
+
+const ofType = (plan: Plan, type: string): PlannedResource[] => plan.resources.filter((resource) => resource.type === type);
+const distinct = (values: unknown[]): string[] => [...new Set(values.map(String))].sort();
+
+const HIGHLIGHTS: Highlight[] = [
+    (plan) => {
+        const subnets = ofType(plan, "aws:ec2/subnet:Subnet");
+        return ["subnets", `${subnets.length} in ${distinct(subnets.map((s) => s.inputs.availabilityZone)).join(", ")}`];
+    },
+    (plan) => ["NAT gateways", String(ofType(plan, "aws:ec2/natGateway:NatGateway").length)],
+    (plan) => {
+        const groups = ofType(plan, "aws:cloudwatch/logGroup:LogGroup");
+        return ["log retention (days)", groups.map((group) => `${group.inputs.name}: ${group.inputs.retentionInDays ?? "never expires"}`).join("; ")];
+    },
+    (plan) => {
+        const protectedResources = plan.resources.filter((resource) => resource.options.protect);
+        return ["protected resources", String(protectedResources.length)];
+    },
+];
+
+export function summarize(plan: Plan, seconds: number): string {
+    const lines: string[] = [];
+    const custom = plan.resources.filter((resource) => resource.custom);
+    lines.push(`Offline plan of ${plan.project}/${plan.stack} (mock engine: no cloud, no credentials)`);
+    lines.push(`${plan.resources.length} resources (${custom.length} cloud resources, ${plan.resources.length - custom.length} components) in ${seconds.toFixed(1)} s`);
+
+    lines.push("", "By component:");
+    const byUrn = new Map(plan.resources.map((resource) => [resource.urn, resource]));
+    const topComponentOf = (resource: PlannedResource): PlannedResource | undefined => {
+        let current: PlannedResource | undefined = resource;
+        while (current?.parent && byUrn.get(current.parent)) current = byUrn.get(current.parent);
+        return current && !current.custom ? current : undefined;
+    };
+    const groups = new Map<string, number>();
+    for (const resource of custom) {
+        const component = topComponentOf(resource);
+        const label = component ? `${component.type} ${component.name}` : "(top level)";
+        groups.set(label, (groups.get(label) ?? 0) + 1);
+    }
+    for (const [label, count] of [...groups].sort()) lines.push(`  ${label}: ${count}`);
+
+    lines.push("", "By type:");
+    const counts = new Map<string, number>();
+    for (const resource of custom) counts.set(resource.type, (counts.get(resource.type) ?? 0) + 1);
+    for (const [type, count] of [...counts].sort()) lines.push(`  ${type.padEnd(60)} ${count}`);
+
+    lines.push("", "Key settings:");
+    for (const highlight of HIGHLIGHTS) {
+        const line = highlight(plan);
+        if (line) lines.push(`  ${line[0]}: ${line[1]}`);
+    }
+
+    lines.push("", "Outputs:");
+    for (const [key, value] of Object.entries(plan.outputs)) lines.push(`  ${key}: ${JSON.stringify(value)}`);
+    const files = Object.keys(plan.files).sort();
+    lines.push("", files.length > 0 ? `Files committed to GitHub (${files.length}):` : "Files committed to GitHub: none");
+    for (const file of files) lines.push(`  ${file}`);
+    return lines.join("\n");
+}
