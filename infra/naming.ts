@@ -9,6 +9,10 @@ export interface Naming {
     readonly prefix: string;
     /** A physical or logical name: the prefix and the given parts, joined by `-`. */
     name(...parts: string[]): string;
+    /** The EKS cluster's name: fixed by config alone, so that IAM policies can name it before it exists. */
+    readonly clusterName: string;
+    /** The Kubernetes namespace of the application's services (one cluster per environment). */
+    readonly namespace: string;
     /** The tags every AWS resource carries, applied through the provider's `defaultTags`. */
     readonly defaultTags: Readonly<Record<string, string>>;
 }
@@ -18,6 +22,8 @@ export function createNaming(config: PlatformConfig): Naming {
     return {
         prefix,
         name: (...parts) => [prefix, ...parts].join("-"),
+        clusterName: `${prefix}-eks`,
+        namespace: config.project,
         defaultTags: Object.freeze({
             Environment: config.environment.name,
             Project: config.project,

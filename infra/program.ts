@@ -1,33 +1,176 @@
 /**
- * The program: config first (nothing is registered if it is invalid), then one component per concern.
- * `pulumi up` runs it through infra/index.ts; the offline plan and the tests run the same function under mocks.
+ * The program: config first (nothing is registered if it is invalid), then one component per concern, in the
+ * order their inputs need. `pulumi up` runs it through infra/index.ts; the offline plan and the tests run the same
+ * function under mocks.
  */
+import * as awsSdk from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { Backups } from "./backups";
+import { Cluster } from "./cluster";
 import { loadConfig } from "./config";
+import { Postgres } from "./data/postgres";
+import { Redis } from "./data/redis";
+import { PulumiDeployments } from "./deployments";
+import { Edge } from "./edge";
+import { Identity } from "./identity";
+import { Keys } from "./keys";
 import { createNaming } from "./naming";
 import { Network } from "./network";
+import { Alerting } from "./observability/alerting";
+import { Monitoring } from "./observability/monitoring";
 import { createAwsProvider } from "./providers";
+import { Registry } from "./registry";
 
 export async function program(): Promise<Record<string, unknown>> {
     const config = loadConfig();
     const naming = createNaming(config);
     const aws = createAwsProvider(config, naming);
-    const awsScoped: pulumi.ComponentResourceOptions = { providers: { aws } };
+    const scoped: pulumi.ComponentResourceOptions = { providers: { aws } };
+    const accountId = awsSdk.getCallerIdentityOutput({}, { provider: aws }).accountId;
+    const protect = config.protection.statefulResources;
+    const region = config.aws.region;
+    const namePrefix = naming.prefix;
+    const logs = { retentionDays: config.logs.retentionDays };
+
+    const keys = new Keys(naming.name("keys"), { namePrefix, region, accountId, protect }, scoped);
 
     const network = new Network(naming.name("network"), {
-        region: config.aws.region,
+        namePrefix,
+        region,
         cidr: config.network.cidr,
         availabilityZones: config.aws.availabilityZones,
         natGateways: config.network.natGateways,
-        logRetentionDays: config.logs.retentionDays,
-        namePrefix: naming.prefix,
-    }, awsScoped);
+        logRetentionDays: logs.retentionDays,
+        logsKmsKeyArn: keys.arns.logs,
+    }, scoped);
 
-    return {
-        environment: config.environment.name,
-        region: config.aws.region,
+    const alerting = new Alerting(naming.name("alerting"), {
+        namePrefix,
+        accountId,
+        emails: config.observability.alarmEmails,
+        slackWebhookUrl: config.secrets.slackWebhookUrl,
+        pagerDutyIntegrationUrl: config.secrets.pagerDutyIntegrationUrl,
+        kmsKeyArn: keys.arns.alerts,
+    }, scoped);
+
+    const identity = new Identity(naming.name("identity"), {
+        namePrefix,
+        region,
+        accountId,
+        repository: config.repository,
+        github: config.github,
+        identity: config.identity,
+        project: config.project,
+        stack: config.stack,
+        clusterName: naming.clusterName,
+        servicesRepositoryPrefix: namePrefix,
+    }, scoped);
+
+    const cluster = new Cluster(naming.name("cluster"), {
+        namePrefix,
+        clusterName: naming.clusterName,
+        settings: config.cluster,
+        accountId,
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
-        databaseSubnetIds: network.databaseSubnetIds,
+        secretsKmsKeyArn: keys.arns.cluster,
+        logRetentionDays: logs.retentionDays,
+        logsKmsKeyArn: keys.arns.logs,
+        namespaceAccess: [{ roleArn: identity.deployRoleArn, namespace: naming.namespace }],
+    }, scoped);
+
+    const registry = new Registry(naming.name("registry"), {
+        namePrefix,
+        services: config.services.map((service) => service.name),
+        settings: config.registry,
+        kmsKeyArn: keys.arns.registry,
+        pushRoleArns: config.github.deployRole.pushImages ? [identity.deployRoleArn] : [],
+        pullRoleArns: [identity.deployRoleArn, cluster.nodeRoleArn],
+        protect,
+    }, scoped);
+
+    const dataAccess = {
+        vpcId: network.vpcId,
+        subnetIds: network.databaseSubnetIds,
+        clientSecurityGroupId: cluster.nodeSecurityGroupId,
+        alarmTopicArn: alerting.topicArn,
+        logRetentionDays: logs.retentionDays,
+        logsKmsKeyArn: keys.arns.logs,
+        protect,
+    };
+    const postgres = new Postgres(naming.name("postgres"), {
+        namePrefix, settings: config.database, kmsKeyArn: keys.arns.database, ...dataAccess,
+    }, scoped);
+    const redis = new Redis(naming.name("redis"), {
+        namePrefix, settings: config.cache, kmsKeyArn: keys.arns.cache, secretsKmsKeyArn: keys.arns.secrets, ...dataAccess,
+    }, scoped);
+
+    const edge = new Edge(naming.name("edge"), {
+        namePrefix,
+        region,
+        accountId,
+        settings: config.edge,
+        vpcId: network.vpcId,
+        publicSubnetIds: network.publicSubnetIds,
+        nodeSecurityGroupId: cluster.nodeSecurityGroupId,
+        services: config.services.filter((service) => service.public),
+        accessLogExpiryDays: config.backups.bucketExpiryDays,
+        logRetentionDays: logs.retentionDays,
+        logsKmsKeyArn: keys.arns.logs,
+        protect,
+    }, scoped);
+
+    const backups = new Backups(naming.name("backups"), {
+        namePrefix,
+        expiryDays: config.backups.bucketExpiryDays,
+        kmsKeyArn: keys.arns.backups,
+        secretsKmsKeyArn: keys.arns.secrets,
+        services: config.services.map((service) => service.name),
+        protect,
+        accountId,
+    }, scoped);
+
+    new Monitoring(naming.name("monitoring"), {
+        namePrefix,
+        region,
+        clusterName: cluster.clusterName,
+        namespace: naming.namespace,
+        services: config.services.map((service) => service.name),
+        databaseInstanceId: postgres.instanceId,
+        cacheReplicationGroupId: redis.replicationGroupId,
+        loadBalancerArnSuffix: edge.loadBalancerArnSuffix,
+        targetGroupArnSuffixes: edge.targetGroupArnSuffixes,
+        alarmTopicArn: alerting.topicArn,
+        thresholds: config.observability,
+    }, scoped);
+
+    new PulumiDeployments(naming.name("deployments"), {
+        organization: config.identity.pulumiOrganization,
+        project: config.project,
+        stack: config.stack,
+        settings: config.deployments,
+        program: config.program,
+        roleArn: identity.deploymentsRoleArn,
+        // The run authenticates to GitHub as the App, never with the ambient token Pulumi Deployments provides.
+        secretEnvironment: { GITHUB_APP_PEM_FILE: config.secrets.githubAppPrivateKey },
+    });
+
+    // What the GitHub side and people read: identifiers and endpoints, never a secret.
+    return {
+        environment: config.environment.name,
+        region,
+        vpcId: network.vpcId,
+        clusterName: cluster.clusterName,
+        namespace: naming.namespace,
+        deployRoleArn: identity.deployRoleArn,
+        deploymentsRoleArn: identity.deploymentsRoleArn,
+        registryUrls: registry.repositoryUrls,
+        databaseEndpoint: postgres.endpoint,
+        databaseMasterSecretArn: postgres.masterSecretArn,
+        cacheEndpoint: redis.endpoint,
+        cacheAuthSecretArn: redis.authSecretArn,
+        loadBalancerDnsName: edge.dnsName,
+        alarmTopicArn: alerting.topicArn,
+        backupBucket: backups.bucketName,
     };
 }

@@ -59,6 +59,32 @@ export function computedPlaceholder(resourceName: string, attribute: string): st
     return `[computed: ${resourceName}.${attribute}]`;
 }
 
+/**
+ * Output-only attributes that are lists or objects: a plain placeholder string would not have their shape, so they
+ * get a structure whose leaves are placeholders. Every other output-only attribute is one placeholder string.
+ */
+const STRUCTURED_OUTPUTS: Record<string, Record<string, (name: string) => unknown>> = {
+    // The component's `eksCluster` is the aws.eks.Cluster it made: the attributes the program reads from it.
+    "eks:index:Cluster": {
+        eksCluster: (name) => ({
+            name: computedPlaceholder(name, "eksCluster.name"),
+            arn: computedPlaceholder(name, "eksCluster.arn"),
+            vpcConfig: { clusterSecurityGroupId: computedPlaceholder(name, "eksCluster.vpcConfig.clusterSecurityGroupId") },
+        }),
+    },
+    "aws:acm/certificate:Certificate": {
+        domainValidationOptions: (name) => [{
+            domainName: computedPlaceholder(name, "domainValidationOptions[0].domainName"),
+            resourceRecordName: computedPlaceholder(name, "domainValidationOptions[0].resourceRecordName"),
+            resourceRecordType: "CNAME",
+            resourceRecordValue: computedPlaceholder(name, "domainValidationOptions[0].resourceRecordValue"),
+        }],
+    },
+    "aws:rds/instance:Instance": {
+        masterUserSecrets: (name) => [{ secretArn: computedPlaceholder(name, "masterUserSecrets[0].secretArn"), kmsKeyId: computedPlaceholder(name, "masterUserSecrets[0].kmsKeyId") }],
+    },
+};
+
 /** Invokes the offline plan can answer, each with placeholders only. */
 const INVOKE_ANSWERS: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
@@ -67,6 +93,10 @@ const INVOKE_ANSWERS: Record<string, (inputs: Record<string, unknown>) => Record
         userId: computedPlaceholder("aws", "userId"),
     }),
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
+    "aws:elb/getServiceAccount:getServiceAccount": () => ({
+        arn: computedPlaceholder("aws.elb", "serviceAccountArn"),
+        id: computedPlaceholder("aws.elb", "serviceAccountId"),
+    }),
 };
 
 /** Runs `program` for one stack under mocks and returns what it declared. Each run has its own runtime state. */
@@ -132,7 +162,8 @@ function placeholderMocks(outputOnlyKeys: Map<string, Set<string>>): Mocks {
     return {
         newResource(args) {
             const state: Record<string, unknown> = { ...args.inputs };
-            for (const key of outputOnlyKeys.get(args.type) ?? []) state[key] = computedPlaceholder(args.name, key);
+            const structured = STRUCTURED_OUTPUTS[args.type] ?? {};
+            for (const key of outputOnlyKeys.get(args.type) ?? []) state[key] = structured[key]?.(args.name) ?? computedPlaceholder(args.name, key);
             return { id: computedPlaceholder(args.name, "id"), state };
         },
         call(args) {

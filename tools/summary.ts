@@ -18,6 +18,24 @@ const HIGHLIGHTS: Highlight[] = [
         return ["log retention (days)", groups.map((group) => `${group.inputs.name}: ${group.inputs.retentionInDays ?? "never expires"}`).join("; ")];
     },
     (plan) => {
+        const groups = ofType(plan, "eks:index:ManagedNodeGroup").map((group) => {
+            const scaling = (group.inputs.scalingConfig ?? {}) as Record<string, unknown>;
+            return `${group.name}: ${distinct((group.inputs.instanceTypes as unknown[]) ?? []).join(",")} ${group.inputs.capacityType ?? ""} ${scaling.minSize}-${scaling.maxSize}`;
+        });
+        return groups.length > 0 ? ["EKS node groups", groups.join("; ")] : undefined;
+    },
+    (plan) => {
+        const databases = ofType(plan, "aws:rds/instance:Instance").map((db) =>
+            `${db.inputs.identifier}: ${db.inputs.instanceClass}${db.inputs.multiAz ? " Multi-AZ" : ""}${db.inputs.replicateSourceDb ? " (replica)" : ` backups ${db.inputs.backupRetentionPeriod} d`}`);
+        return databases.length > 0 ? ["PostgreSQL", databases.join("; ")] : undefined;
+    },
+    (plan) => {
+        const caches = ofType(plan, "aws:elasticache/replicationGroup:ReplicationGroup").map((cache) =>
+            `${cache.inputs.nodeType}${cache.inputs.clusterMode === "enabled" ? `, cluster mode, ${cache.inputs.numNodeGroups} shards` : ""}`);
+        return caches.length > 0 ? ["cache", caches.join("; ")] : undefined;
+    },
+    (plan) => ["WAF", ofType(plan, "aws:wafv2/webAcl:WebAcl").length > 0 ? "on the load balancer" : "none"],
+    (plan) => {
         const protectedResources = plan.resources.filter((resource) => resource.options.protect);
         return ["protected resources", String(protectedResources.length)];
     },

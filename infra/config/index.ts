@@ -5,20 +5,26 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { projectSchema, stackSchema, PROJECT_KEYS } from "./schema";
+import { projectSchema, stackSchema, PROJECT_KEYS, SECRET_KEYS, type SecretKey } from "./schema";
 import { checkConsistency } from "./rules";
 
-export { CLOUDWATCH_RETENTION_DAYS, RUNTIMES } from "./schema";
+export { CLOUDWATCH_RETENTION_DAYS, RUNTIMES, SECRET_KEYS, type SecretKey } from "./schema";
 
-const configSchema = z.strictObject({ ...projectSchema.shape, ...stackSchema.shape }).superRefine(checkConsistency);
+const configSchema = z.strictObject({ ...projectSchema.shape, ...stackSchema.shape });
 
-export type PlatformSettings = z.output<typeof configSchema>;
+type ParsedSettings = z.output<typeof configSchema>;
+/** The settings of one stack: its `github` block completed with its entry of the project's branch model. */
+export type PlatformSettings = Omit<ParsedSettings, "github"> & {
+    github: ParsedSettings["github"] & ParsedSettings["environments"][string];
+};
 export type ServiceConfig = PlatformSettings["services"][number];
 
 /** Everything the program knows before it registers a resource. */
 export type PlatformConfig = Readonly<PlatformSettings> & {
     readonly project: string;
     readonly stack: string;
+    /** Secret config, only ever as Pulumi secrets; a key that is not set is absent. */
+    readonly secrets: Readonly<Partial<Record<SecretKey, pulumi.Output<string>>>>;
 };
 
 /** Bad configuration: Pulumi prints a RunError's message without a stack trace. */
@@ -31,24 +37,49 @@ export class ConfigError extends pulumi.RunError {
 
 /** Reads the running stack's config from the Pulumi runtime. */
 export function loadConfig(): PlatformConfig {
-    return parseConfig(pulumi.getProject(), pulumi.getStack(), pulumi.runtime.allConfig());
+    // isConfigSecret is in the runtime's JavaScript but not its typings.
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+    return parseConfig(pulumi.getProject(), pulumi.getStack(), pulumi.runtime.allConfig(), (key) => runtimeConfig.isConfigSecret(key));
 }
 
 /**
  * Turns the flat `namespace:key` map that Pulumi hands a program into the platform's config.
  * Keys of other namespaces (a provider's, an ESC import's) are not ours to judge and are ignored.
  */
-export function parseConfig(project: string, stack: string, flat: Record<string, string>): PlatformConfig {
+export function parseConfig(
+    project: string,
+    stack: string,
+    flat: Record<string, string>,
+    isSecret: (fullKey: string) => boolean = () => false,
+): PlatformConfig {
     const prefix = `${project}:`;
     const raw: Record<string, unknown> = {};
+    const secrets: Partial<Record<SecretKey, pulumi.Output<string>>> = {};
+    const problems: string[] = [];
     for (const [fullKey, text] of Object.entries(flat)) {
-        if (fullKey.startsWith(prefix)) raw[fullKey.slice(prefix.length)] = decodeConfigValue(text);
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        if ((SECRET_KEYS as readonly string[]).includes(key)) {
+            if (isSecret(fullKey)) secrets[key as SecretKey] = pulumi.secret(text);
+            else problems.push(`Pulumi.${stack}.yaml: ${fullKey}: got a plain value; expected a secret: set it with \`pulumi config set --secret ${fullKey} <value>\` so that it is encrypted and never printed`);
+        } else {
+            raw[key] = decodeConfigValue(text);
+        }
     }
     const parsed = configSchema.safeParse(raw, { reportInput: true });
     if (!parsed.success) {
-        throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(issue, project, stack)), stack);
+        problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, project, stack)));
+        throw new ConfigError(problems, stack);
     }
-    return deepFreeze({ ...parsed.data, project, stack });
+    const target = parsed.data.environments[stack];
+    if (!target) {
+        problems.push(`Pulumi.yaml: ${project}:environments: got no entry for the stack "${stack}"; expected one per stack (${Object.keys(parsed.data.environments).join(", ")} are listed)`);
+        throw new ConfigError(problems, stack);
+    }
+    const settings: PlatformSettings = { ...parsed.data, github: { ...target, ...parsed.data.github } };
+    checkConsistency(settings, (path, input, message) => problems.push(describeIssue({ code: "custom", path, input, message } as z.core.$ZodIssue, project, stack)));
+    if (problems.length > 0) throw new ConfigError(problems, stack);
+    return Object.freeze({ ...deepFreeze(settings), project, stack, secrets: Object.freeze(secrets) });
 }
 
 /** Structured values arrive as JSON text, plain strings as themselves. */
@@ -67,7 +98,7 @@ function describeIssue(issue: z.core.$ZodIssue, project: string, stack: string):
         : (PROJECT_KEYS as string[]).includes(topKey) ? "Pulumi.yaml" : `Pulumi.${stack}.yaml`;
     const key = topKey === undefined ? project : [`${project}:${topKey}`, ...rest].join(".");
     if (issue.code === "unrecognized_keys") {
-        const allowed = allowedKeysAt(issue.path);
+        const allowed = [...allowedKeysAt(issue.path), ...(topKey === undefined ? SECRET_KEYS : [])];
         const unknown = issue.keys.map((name) => (topKey === undefined ? `${project}:${name}` : `${key}.${name}`));
         return `${file}: unknown key ${unknown.join(", ")}; the keys allowed here are ${allowed.join(", ")}`;
     }

@@ -2,19 +2,17 @@
  * Rules that span several keys: what AWS, EKS or GitHub would refuse at `pulumi up`, caught here first with the
  * reason. Each rule reports the key to fix.
  */
-import type { z } from "zod";
-import type { projectSchema, stackSchema } from "./schema";
+import type { PlatformSettings as Settings } from "./index";
+import { RDS_CLASS_MEMORY_GIB } from "../data/instance-classes";
 import { parseIpv4Cidr } from "./cidr";
 
-type Settings = z.output<typeof projectSchema> & z.output<typeof stackSchema>;
+export type Report = (path: (string | number)[], input: unknown, message: string) => void;
 
 /** The VPC block sizes the subnet layout (network/subnets.ts) can carve for every tier of up to six zones. */
 export const VPC_PREFIX_RANGE = { min: 16, max: 20 } as const;
 
-export function checkConsistency(settings: Settings, ctx: z.RefinementCtx): void {
-    const report = (path: (string | number)[], input: unknown, message: string): void => {
-        ctx.addIssue({ code: "custom", path, input, message });
-    };
+/** Runs every rule over one stack's settings, reporting each problem with the key to fix. */
+export function checkConsistency(settings: Settings, report: Report): void {
 
     const zones = settings.aws.availabilityZones;
     const regionOf = (zone: string): string => zone.slice(0, -1);
@@ -55,6 +53,10 @@ export function checkConsistency(settings: Settings, ctx: z.RefinementCtx): void
         report(["database", "maxAllocatedStorageGiB"], db.maxAllocatedStorageGiB,
             `expected at least allocatedStorageGiB (${db.allocatedStorageGiB}): storage autoscaling only grows`);
     }
+    if (RDS_CLASS_MEMORY_GIB[db.instanceClass] === undefined) {
+        report(["database", "instanceClass"], db.instanceClass,
+            `expected an RDS instance class whose memory this program knows (it sizes the connection and memory alarms): ${Object.keys(RDS_CLASS_MEMORY_GIB).join(", ")}`);
+    }
     if (db.readReplicas > 0 && db.backupRetentionDays === 0) {
         report(["database", "readReplicas"], db.readReplicas,
             "expected 0 while database.backupRetentionDays is 0: RDS creates read replicas only from a primary with automated backups");
@@ -65,8 +67,29 @@ export function checkConsistency(settings: Settings, ctx: z.RefinementCtx): void
         report(["cache", "replicasPerShard"], cache.replicasPerShard,
             "expected at least 1 while cache.multiAz is true: automatic failover needs a replica to promote");
     }
+    if (cache.clusterMode && cache.replicasPerShard < 1) {
+        report(["cache", "replicasPerShard"], cache.replicasPerShard,
+            "expected at least 1 while cache.clusterMode is true: cluster mode runs with automatic failover, which needs a replica per shard");
+    }
     if (!cache.clusterMode && cache.shards !== 1) {
         report(["cache", "shards"], cache.shards, "expected 1 while cache.clusterMode is false: only cluster mode shards the key space");
+    }
+
+    checkGithub(settings, report);
+
+    if (settings.deployments.driftAutoRemediate && settings.github.branch === settings.repository.defaultBranch) {
+        report(["deployments", "driftAutoRemediate"], true,
+            "expected false for the production environment: drift there is reviewed with `pulumi preview`, never undone unseen");
+    }
+
+    for (const [name, bounds] of [["default", settings.workloads.replicas.default] as const, ...Object.entries(settings.workloads.replicas.services)]) {
+        const path = ["workloads", "replicas", ...(name === "default" ? ["default"] : ["services", name])];
+        if (bounds.min > bounds.max) report([...path, "min"], bounds.min, `expected at most max (${bounds.max})`);
+    }
+    for (const name of Object.keys(settings.workloads.replicas.services)) {
+        if (!settings.services.some((service) => service.name === name)) {
+            report(["workloads", "replicas", "services", name], name, `expected the name of a service of Pulumi.yaml (${settings.services.map((s) => s.name).join(", ")})`);
+        }
     }
 
     const serviceNames = settings.services.map((service) => service.name);
@@ -80,4 +103,50 @@ export function checkConsistency(settings: Settings, ctx: z.RefinementCtx): void
             }
         });
     });
+}
+
+/** GitHub allows at most six required reviewers on an environment (teams and users together). */
+export const MAX_ENVIRONMENT_REVIEWERS = 6;
+
+/**
+ * What GitHub would refuse or silently drop. From GitHub's documentation ("Managing environments for deployment",
+ * "About rulesets"): environments in private or internal repositories need Pro, Team or Enterprise; required reviewers
+ * and wait timers there need Enterprise; rulesets on private repositories need Pro, Team or Enterprise.
+ */
+function checkGithub(settings: Settings, report: Report): void {
+    const { repository, github } = settings;
+    const teamKeys = Object.keys(settings.teams);
+    github.reviewers.teams.forEach((team, index) => {
+        if (!teamKeys.includes(team)) report(["github", "reviewers", "teams", index], team, `expected a team key of Pulumi.yaml teams (${teamKeys.join(", ")})`);
+    });
+    settings.codeOwners.forEach((rule, ruleIndex) => rule.teams.forEach((team, index) => {
+        if (!teamKeys.includes(team)) report(["codeOwners", ruleIndex, "teams", index], team, `expected a team key of teams (${teamKeys.join(", ")})`);
+    }));
+    const reviewerCount = github.reviewers.teams.length + github.reviewers.users.length;
+    if (reviewerCount > MAX_ENVIRONMENT_REVIEWERS) {
+        report(["github", "reviewers"], github.reviewers, `expected at most ${MAX_ENVIRONMENT_REVIEWERS} reviewers (teams and users together), GitHub's limit; got ${reviewerCount}`);
+    }
+    // The environment that deploys from the default branch is production, whatever its name.
+    const isProduction = github.branch === repository.defaultBranch;
+    if (isProduction && reviewerCount === 0) {
+        report(["github", "reviewers"], github.reviewers, `expected at least one reviewer: this environment deploys from ${repository.defaultBranch}, so it is production and needs an approval gate`);
+    }
+    if (github.preventSelfReview && reviewerCount === 0) {
+        report(["github", "preventSelfReview"], true, "expected false while there are no reviewers: GitHub rejects prevent_self_review without required reviewers");
+    }
+    if (repository.visibility !== "public" && !repository.acceptPlanDowngrade) {
+        const downgrade = "; or set repository.acceptPlanDowngrade to accept that GitHub will not enforce it";
+        if (repository.plan === "free") {
+            report(["repository", "plan"], repository.plan, `expected pro, team or enterprise: environments and rulesets on a ${repository.visibility} repository are not available on GitHub Free${downgrade}`);
+        }
+        if (repository.plan !== "enterprise" && reviewerCount > 0) {
+            report(["github", "reviewers"], github.reviewers, `expected none on a ${repository.visibility} repository on the ${repository.plan} plan: required reviewers there need GitHub Enterprise${downgrade}`);
+        }
+        if (repository.plan !== "enterprise" && github.waitTimerMinutes > 0) {
+            report(["github", "waitTimerMinutes"], github.waitTimerMinutes, `expected 0 on a ${repository.visibility} repository on the ${repository.plan} plan: wait timers there need GitHub Enterprise${downgrade}`);
+        }
+    }
+    if (repository.visibility === "internal" && repository.plan !== "enterprise") {
+        report(["repository", "visibility"], repository.visibility, "expected public or private: internal repositories exist only on GitHub Enterprise");
+    }
 }

@@ -45,7 +45,8 @@ export const serviceSchema = z.strictObject({
     name: dnsLabel,
     /** Path of the service's source in the application repository. */
     path: z.string().regex(/^[\w./-]+$/, "expected a relative path such as services/api"),
-    runtime: z.enum(RUNTIMES),
+    /** The language runtime: it picks the service's CI recipe, and only runtimes with a recipe are accepted. */
+    runtime: z.enum(RUNTIMES, { error: `expected a runtime that has a CI recipe: ${RUNTIMES.join(", ")}` }),
     port: z.number().int().min(1).max(65535),
     healthPath: z.string().regex(/^\/[\w./-]*$/, "expected a path with a leading slash such as /healthz"),
     /** Public services sit behind the load balancer; internal ones are reachable only inside the cluster. */
@@ -71,6 +72,26 @@ export const repositorySchema = z.strictObject({
     /** `adopt` imports an existing repository; `create` creates it. */
     mode: z.enum(["adopt", "create"]).default("adopt"),
     defaultBranch: z.string().min(1).default("main"),
+    /** The merge methods pull requests may use. */
+    mergeMethods: z.strictObject({
+        squash: z.boolean().default(true),
+        merge: z.boolean().default(false),
+        rebase: z.boolean().default(false),
+    }).default({ squash: true, merge: false, rebase: false }),
+    /**
+     * Accept that GitHub silently drops protections the plan does not offer (required reviewers, wait timers and
+     * rulesets on private repositories below Enterprise/Team). Without it, such a combination is an error.
+     * @default false
+     */
+    acceptPlanDowngrade: z.boolean().default(false),
+});
+
+/** The GitHub App this program acts as: the provider authenticates as it, and rulesets let only it bypass. */
+export const githubAppSchema = z.strictObject({
+    /** The App's numeric id (Settings > Developer settings > GitHub Apps). */
+    id: githubId,
+    /** The numeric id of its installation on the repository owner. */
+    installationId: githubId,
 });
 
 const branchRuleSchema = z.strictObject({
@@ -98,11 +119,37 @@ const teamSchema = z.strictObject({
     id: githubId,
 });
 
+/** Pulumi Deployments of this program's own repository (not the application's). */
+export const programRepositorySchema = z.strictObject({
+    /** `owner/name` of the repository that holds this Pulumi program. */
+    repository: z.string().regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, "expected owner/name"),
+    /** The Pulumi GitHub App's installation id on that owner, for the `vcs` integration (numeric, as text). */
+    pulumiAppInstallationId: z.string().regex(/^\d+$/, "expected the numeric installation id").optional(),
+    /** Changes outside these paths (docs, say) neither preview nor deploy. */
+    paths: z.array(z.string().min(1)).min(1),
+});
+
+/** The branch model: each stack's GitHub deployment environment and what deploys to it. */
+export const deployTargetSchema = z.strictObject({
+    /** The GitHub deployment environment the stack owns. */
+    environment: z.string().regex(/^[\w.-]{1,255}$/, "expected a GitHub environment name"),
+    /** The branch whose pushes deploy to this environment. */
+    branch: z.string().min(1),
+    /** Tag patterns that may also deploy here (production: release tags). */
+    tagPatterns: z.array(z.string().min(1)).default([]),
+});
+
 export const projectSchema = z.strictObject({
     organization: organizationSchema,
     repository: repositorySchema,
+    githubApp: githubAppSchema,
+    /** CODEOWNERS: a path pattern to the team keys (of `teams`) that own it; order matters, the last match wins. */
+    codeOwners: z.array(z.strictObject({ pattern: z.string().min(1), teams: z.array(z.string().min(1)).min(1) })).min(1),
     teams: z.record(z.string().min(1), teamSchema),
     branches: branchesSchema,
+    program: programRepositorySchema,
+    /** Keyed by stack name: every stack's environment is known to all, so the workflows can name them. */
+    environments: z.record(dnsLabel, deployTargetSchema),
     services: z.array(serviceSchema).min(1),
 });
 
@@ -157,6 +204,7 @@ export const clusterSchema = z.strictObject({
 });
 
 export const databaseSchema = z.strictObject({
+    /** PostgreSQL major version (RDS picks the newest minor and upgrades minors automatically). */
     engineVersion: z.string().regex(/^\d{2}(\.\d+)?$/, "expected a PostgreSQL version such as 16 or 16.4"),
     instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "expected an RDS instance class such as db.r6g.xlarge"),
     multiAz: z.boolean(),
@@ -168,10 +216,16 @@ export const databaseSchema = z.strictObject({
     deletionProtection: z.boolean(),
     /** Take a final snapshot when the instance is deleted. */
     finalSnapshot: z.boolean(),
+    /** Performance Insights retention: 7 days (free tier) or a multiple of 31 up to 731. */
+    performanceInsightsRetentionDays: z.number().int().default(7),
+    /** Enhanced monitoring granularity in seconds (RDS accepts 1, 5, 10, 15, 30, 60). */
+    monitoringIntervalSeconds: z.union([z.literal(1), z.literal(5), z.literal(10), z.literal(15), z.literal(30), z.literal(60)]).default(60),
 });
 
 export const cacheSchema = z.strictObject({
     engine: z.enum(["redis", "valkey"]),
+    /** Engine version: Redis OSS 7.1 or Valkey 8.0 at the time of writing. */
+    engineVersion: z.string().regex(/^\d+\.\d+$/, "expected an engine version such as 7.1").default("7.1"),
     nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "expected an ElastiCache node type such as cache.r6g.large"),
     /** Cluster mode shards the key space across node groups. */
     clusterMode: z.boolean(),
@@ -183,6 +237,12 @@ export const cacheSchema = z.strictObject({
 });
 
 export const edgeSchema = z.strictObject({
+    /** The host name the public services answer on. */
+    domainName: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "expected a DNS name such as app.example.com"),
+    /** An existing ACM certificate for domainName; absent, the stack requests one with DNS validation. */
+    certificateArn: z.string().regex(/^arn:aws[\w-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, "expected an ACM certificate ARN").optional(),
+    /** A Route 53 hosted zone for domainName: when set, the stack writes the validation records and waits for issue. */
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "expected a Route 53 hosted zone id such as Z0123456789ABC").optional(),
     /** Deletion protection on the load balancer. */
     deletionProtection: z.boolean(),
     waf: z.strictObject({
@@ -192,23 +252,106 @@ export const edgeSchema = z.strictObject({
     }),
 });
 
+export const registrySchema = z.strictObject({
+    /** Immutable tags: a pushed tag can never point at another image. */
+    immutableTags: z.boolean(),
+    /** How many tagged images each repository keeps. */
+    keepTaggedImages: z.number().int().min(1).max(10000),
+    /** Days before untagged images expire. */
+    untaggedExpiryDays: z.number().int().min(1),
+});
+
+export const identitySchema = z.strictObject({
+    /**
+     * IAM allows one OIDC provider per URL and account: `create` makes it, `reuse` trusts the one another stack
+     * in the same account made.
+     */
+    githubOidcProvider: z.enum(["create", "reuse"]),
+    pulumiOidcProvider: z.enum(["create", "reuse"]),
+    /** The Pulumi Cloud organisation: the audience of Pulumi's OIDC tokens. */
+    pulumiOrganization: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a Pulumi organisation name"),
+    /** The role Pulumi Deployments assumes to run this stack. */
+    deploymentsRoleName: iamRoleName,
+});
+
+export const observabilitySchema = z.strictObject({
+    /** Addresses subscribed to the alarm topic (each confirms by e-mail). */
+    alarmEmails: z.array(z.email("expected an e-mail address")).default([]),
+    /** Alarm when the load balancer's p95 response time exceeds this many seconds. */
+    p95LatencySeconds: z.number().positive().default(2),
+    /** Alarm when more than this share of requests (percent) end in a 5xx from the targets. */
+    error5xxPercent: z.number().positive().max(100).default(5),
+});
+
 export const backupsSchema = z.strictObject({
     /** Days before objects in the backup bucket expire. */
     bucketExpiryDays: z.number().int().min(1),
 });
 
 export const githubEnvironmentSchema = z.strictObject({
-    /** The GitHub deployment environment this stack owns. */
-    environment: z.string().min(1),
-    /** The branch whose pushes deploy to this environment. */
-    branch: z.string().min(1),
-    /** Tag patterns that may also deploy here (production: release tags). */
-    tagPatterns: z.array(z.string().min(1)).default([]),
     deployRole: z.strictObject({
         name: iamRoleName,
         /** Whether this environment's workflows push images (dev, staging) or only pull them (prod). */
         pushImages: z.boolean(),
     }),
+    /** Who must approve a deployment: team keys of `teams` and numeric user ids (GitHub allows six in all). */
+    reviewers: z.strictObject({
+        teams: z.array(z.string().min(1)).default([]),
+        users: z.array(z.number({ error: "expected a numeric GitHub user id (gh api users/<login> --jq .id), not a login" }).int().positive()).default([]),
+    }).default({ teams: [], users: [] }),
+    /** The person who triggered a deployment may not approve it. */
+    preventSelfReview: z.boolean().default(false),
+    /** Minutes to wait before a deployment may proceed (GitHub accepts 0 to 43200). */
+    waitTimerMinutes: z.number().int().min(0).max(43200).default(0),
+    /** Whether repository administrators may deploy without the reviewers. */
+    adminsBypass: z.boolean().default(true),
+    /** Environment variables beside the ones derived from the stack's outputs. */
+    variables: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "expected an UPPER_SNAKE_CASE variable name"), z.string()).default({}),
+});
+
+const replicaBounds = z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1) });
+
+export const workloadsSchema = z.strictObject({
+    /**
+     * Blue-green: two Deployments per service and a Service whose selector the pipeline switches. Without it,
+     * rolling updates that never take a serving pod away first (`maxUnavailable: 0`).
+     */
+    blueGreen: z.boolean(),
+    /** Autoscaler bounds for every service, and per service where it differs. */
+    replicas: z.strictObject({
+        default: replicaBounds,
+        services: z.record(dnsLabel, replicaBounds).default({}),
+    }),
+    /** The namespace's ResourceQuota. */
+    quota: z.strictObject({
+        requestsCpu: z.string().regex(/^\d+(m)?$/, "expected a CPU quantity such as 8 or 8000m"),
+        requestsMemory: z.string().regex(/^\d+(Mi|Gi)$/, "expected a memory quantity such as 16Gi"),
+        limitsCpu: z.string().regex(/^\d+(m)?$/, "expected a CPU quantity such as 16"),
+        limitsMemory: z.string().regex(/^\d+(Mi|Gi)$/, "expected a memory quantity such as 32Gi"),
+        pods: z.number().int().min(1),
+    }),
+});
+
+export const deploymentsSchema = z.strictObject({
+    /** The branch of the program's repository that this stack deploys from. */
+    branch: z.string().min(1),
+    /** Run `pulumi up` on every push to the branch (merge of a pull request). */
+    deployOnMerge: z.boolean(),
+    /** Run `pulumi preview` on pull requests and comment the result. */
+    previewPullRequests: z.boolean(),
+    /** When drift detection runs (cron, UTC). */
+    driftSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, "expected a five-field cron expression such as 0 6 * * *"),
+    /** Let drift detection run `pulumi up` to undo drift; never in staging and prod, where drift is reviewed. */
+    driftAutoRemediate: z.boolean(),
+    /** Destroy a short-lived review stack at this time (ISO 8601); absent: no TTL schedule. */
+    destroyAt: z.iso.datetime({ message: "expected an ISO 8601 time such as 2026-12-01T00:00:00Z" }).optional(),
+    /** Plain environment variables of the deployment run (secrets come from secret config). */
+    environmentVariables: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "expected an UPPER_SNAKE_CASE name"), z.string()).default({}),
+});
+
+export const policySchema = z.strictObject({
+    /** How the policy pack treats a violation in this stack: `mandatory` blocks the update, `advisory` warns. */
+    enforcement: z.enum(["mandatory", "advisory"]),
 });
 
 export const protectionSchema = z.strictObject({
@@ -226,9 +369,22 @@ export const stackSchema = z.strictObject({
     cache: cacheSchema,
     edge: edgeSchema,
     backups: backupsSchema,
+    registry: registrySchema,
+    identity: identitySchema,
+    observability: observabilitySchema,
     github: githubEnvironmentSchema,
+    workloads: workloadsSchema,
+    deployments: deploymentsSchema,
+    policy: policySchema,
     protection: protectionSchema,
 });
+
+/**
+ * Keys whose values are secrets, set with `pulumi config set --secret platform:<key>`: read apart from the schema
+ * and handed to the program only as Pulumi secrets, never as plain strings.
+ */
+export const SECRET_KEYS = ["slackWebhookUrl", "pagerDutyIntegrationUrl", "githubAppPrivateKey"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
 
 export const PROJECT_KEYS = Object.keys(projectSchema.shape) as (keyof typeof projectSchema.shape)[];
 export const STACK_KEYS = Object.keys(stackSchema.shape) as (keyof typeof stackSchema.shape)[];

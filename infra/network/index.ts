@@ -19,6 +19,8 @@ export interface NetworkArgs {
     natGateways: number;
     /** Retention of the flow log group, in days. */
     logRetentionDays: number;
+    /** The key that encrypts the flow log group. */
+    logsKmsKeyArn: pulumi.Input<string>;
     /** Physical names start with this (`<project>-<environment>`). */
     namePrefix: string;
 }
@@ -36,6 +38,8 @@ export class Network extends pulumi.ComponentResource {
     readonly privateSubnetIds: pulumi.Output<string>[];
     readonly databaseSubnetIds: pulumi.Output<string>[];
     readonly flowLogGroupName: pulumi.Output<string>;
+    /** The subnets' blocks by tier, known before anything exists (network policies name them). */
+    readonly subnetCidrs: Readonly<Record<SubnetTier, readonly string[]>>;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:network:Network", name, {}, opts);
@@ -119,6 +123,7 @@ export class Network extends pulumi.ComponentResource {
         const flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
             name: `/aws/vpc/${args.namePrefix}/flow-logs`,
             retentionInDays: args.logRetentionDays,
+            kmsKeyId: args.logsKmsKeyArn,
         }, child);
         const flowLogRole = new aws.iam.Role(`${name}-flow-logs`, {
             name: `${args.namePrefix}-vpc-flow-logs`,
@@ -147,6 +152,11 @@ export class Network extends pulumi.ComponentResource {
         this.privateSubnetIds = ofTier("private").map((entry) => entry.subnet.id);
         this.databaseSubnetIds = ofTier("database").map((entry) => entry.subnet.id);
         this.flowLogGroupName = flowLogGroup.name;
+        this.subnetCidrs = {
+            public: ofTier("public").map((entry) => entry.plan.cidr),
+            private: ofTier("private").map((entry) => entry.plan.cidr),
+            database: ofTier("database").map((entry) => entry.plan.cidr),
+        };
         this.registerOutputs({
             vpcId: this.vpcId,
             publicSubnetIds: this.publicSubnetIds,

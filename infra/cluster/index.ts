@@ -1,0 +1,177 @@
+/**
+ * The EKS cluster: a private API endpoint, Kubernetes secrets encrypted with the cluster key, every control-plane log
+ * type in a log group created first, access through access entries (admins cluster-wide, each deploy role in its
+ * namespace only), managed node groups of AL2023 with IMDSv2 and encrypted gp3 volumes in the private subnets, and the
+ * managed add-ons. Workloads get AWS roles through EKS Pod Identity (the agent add-on), chosen over IRSA because it
+ * needs no OIDC provider per cluster and no trust policy that names the cluster's issuer.
+ */
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../config";
+import { policyDocument, serviceTrustPolicy, toJson, type PolicyDocument } from "../iam";
+import { NODE_METADATA_OPTIONS, amiTypeFor, rootVolume } from "./nodes";
+
+export interface NamespaceAccess {
+    /** An IAM role given access to one namespace only (a GitHub deploy role). */
+    roleArn: pulumi.Input<string>;
+    namespace: string;
+}
+
+export interface ClusterArgs {
+    namePrefix: string;
+    /** The cluster's physical name (naming.clusterName). */
+    clusterName: string;
+    settings: PlatformConfig["cluster"];
+    accountId: pulumi.Input<string>;
+    vpcId: pulumi.Input<string>;
+    privateSubnetIds: pulumi.Input<string>[];
+    /** Envelope encryption of Kubernetes secrets. */
+    secretsKmsKeyArn: pulumi.Input<string>;
+    logRetentionDays: number;
+    logsKmsKeyArn: pulumi.Input<string>;
+    namespaceAccess: NamespaceAccess[];
+}
+
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+/** The log groups Container Insights writes the application (container), data plane, host and metric logs to. */
+export const CONTAINER_INSIGHTS_LOGS = ["application", "dataplane", "host", "performance"];
+const ACCESS_POLICY = (name: string) => `arn:aws:eks::aws:cluster-access-policy/${name}`;
+const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"];
+
+/** The trust of roles that pods assume through EKS Pod Identity. */
+export function podIdentityTrust(): PolicyDocument {
+    return policyDocument({ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] });
+}
+
+export class Cluster extends pulumi.ComponentResource {
+    readonly clusterName: pulumi.Output<string>;
+    /** The security group EKS puts on every managed node: data stores and the load balancer open to exactly it. */
+    readonly nodeSecurityGroupId: pulumi.Output<string>;
+    readonly nodeRoleArn: pulumi.Output<string>;
+    readonly oidcProviderArn: pulumi.Output<string>;
+    readonly oidcProviderUrl: pulumi.Output<string>;
+    /** The cluster's kubeconfig, as a secret: Kubernetes providers are built from it. */
+    readonly kubeconfig: pulumi.Output<string>;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:cluster:Cluster", name, {}, opts);
+        const child = { parent: this };
+        const settings = args.settings;
+
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane`, {
+            // EKS writes to exactly this name; creating it first gives it our retention and key.
+            name: `/aws/eks/${args.clusterName}/cluster`,
+            retentionInDays: args.logRetentionDays,
+            kmsKeyId: args.logsKmsKeyArn,
+        }, child);
+
+        const nodeRole = new aws.iam.Role(`${name}-nodes`, {
+            name: `${args.clusterName}-nodes`,
+            assumeRolePolicy: toJson(serviceTrustPolicy("ec2.amazonaws.com")),
+        }, child);
+        const nodePolicies = NODE_POLICIES.map((policy) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${policy}`, {
+            role: nodeRole.name,
+            policyArn: `arn:aws:iam::aws:policy/${policy}`,
+        }, child));
+
+        const adminEntries = Object.fromEntries(settings.adminRoles.map((role) => [`admin-${role}`, {
+            principalArn: pulumi.interpolate`arn:aws:iam::${args.accountId}:role/${role}`,
+            accessPolicies: { admin: { policyArn: ACCESS_POLICY("AmazonEKSClusterAdminPolicy"), accessScope: { type: "cluster" } } },
+        }]));
+        const namespaceEntries = Object.fromEntries(args.namespaceAccess.map((access, index) => [`deploy-${access.namespace}-${index === 0 ? "" : index}`.replace(/-$/, ""), {
+            principalArn: access.roleArn,
+            accessPolicies: { edit: { policyArn: ACCESS_POLICY("AmazonEKSEditPolicy"), accessScope: { type: "namespace", namespaces: [access.namespace] } } },
+        }]));
+
+        const cluster = new eks.Cluster(`${name}`, {
+            name: args.clusterName,
+            version: settings.kubernetesVersion,
+            // Extended support costs six times as much per cluster-hour: upgrade within standard support instead.
+            upgradePolicy: { supportType: "STANDARD" },
+            vpcId: args.vpcId,
+            privateSubnetIds: args.privateSubnetIds,
+            endpointPrivateAccess: true,
+            endpointPublicAccess: settings.publicAccessCidrs.length > 0,
+            publicAccessCidrs: settings.publicAccessCidrs.length > 0 ? [...settings.publicAccessCidrs] : undefined,
+            authenticationMode: eks.AuthenticationMode.Api,
+            accessEntries: { ...adminEntries, ...namespaceEntries },
+            encryptionConfigKeyArn: args.secretsKmsKeyArn,
+            enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+            skipDefaultNodeGroup: true,
+            deletionProtection: settings.deletionProtection,
+            createOidcProvider: false,
+            vpcCniOptions: { enableNetworkPolicy: true },
+            corednsAddonOptions: { enabled: true },
+            kubeProxyAddonOptions: { enabled: true },
+        }, { parent: this, dependsOn: [logGroup] });
+
+        const podIdentityAgent = new aws.eks.Addon(`${name}-pod-identity-agent`, {
+            clusterName: cluster.eksCluster.name,
+            addonName: "eks-pod-identity-agent",
+            resolveConflictsOnUpdate: "OVERWRITE",
+        }, child);
+        const ebsCsiRole = new aws.iam.Role(`${name}-ebs-csi`, {
+            name: `${args.clusterName}-ebs-csi`,
+            assumeRolePolicy: toJson(podIdentityTrust()),
+            managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
+        }, child);
+        new aws.eks.Addon(`${name}-ebs-csi-driver`, {
+            clusterName: cluster.eksCluster.name,
+            addonName: "aws-ebs-csi-driver",
+            podIdentityAssociations: [{ serviceAccount: "ebs-csi-controller-sa", roleArn: ebsCsiRole.arn }],
+            resolveConflictsOnUpdate: "OVERWRITE",
+        }, { parent: this, dependsOn: [podIdentityAgent] });
+
+        // Container Insights (metrics for the dashboard and the node and pod alarms, and the containers' logs). Its log
+        // groups are created first: the add-on would otherwise create them itself, without retention or key.
+        const insightsLogs = CONTAINER_INSIGHTS_LOGS.map((log) => new aws.cloudwatch.LogGroup(`${name}-insights-${log}`, {
+            name: `/aws/containerinsights/${args.clusterName}/${log}`,
+            retentionInDays: args.logRetentionDays,
+            kmsKeyId: args.logsKmsKeyArn,
+        }, child));
+        const insightsRole = new aws.iam.Role(`${name}-cloudwatch-agent`, {
+            name: `${args.clusterName}-cloudwatch-agent`,
+            assumeRolePolicy: toJson(podIdentityTrust()),
+            managedPolicyArns: ["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"],
+        }, child);
+        new aws.eks.Addon(`${name}-cloudwatch-observability`, {
+            clusterName: cluster.eksCluster.name,
+            addonName: "amazon-cloudwatch-observability",
+            podIdentityAssociations: [{ serviceAccount: "cloudwatch-agent", roleArn: insightsRole.arn }],
+            resolveConflictsOnUpdate: "OVERWRITE",
+        }, { parent: this, dependsOn: [podIdentityAgent, ...insightsLogs] });
+
+        for (const [key, group] of Object.entries(settings.nodeGroups)) {
+            const template = new aws.ec2.LaunchTemplate(`${name}-${key}`, {
+                name: `${args.clusterName}-${key}`,
+                description: `Nodes of ${args.clusterName}/${key}: IMDSv2 only, encrypted gp3 root volume`,
+                metadataOptions: NODE_METADATA_OPTIONS,
+                blockDeviceMappings: [rootVolume(group.diskSizeGiB)],
+                updateDefaultVersion: true,
+            }, child);
+            new eks.ManagedNodeGroup(`${name}-${key}`, {
+                cluster,
+                nodeGroupName: `${args.clusterName}-${key}`,
+                nodeRoleArn: nodeRole.arn,
+                subnetIds: args.privateSubnetIds,
+                amiType: amiTypeFor(group.instanceTypes),
+                instanceTypes: [...group.instanceTypes],
+                capacityType: group.capacityType,
+                scalingConfig: { minSize: group.minSize, maxSize: group.maxSize, desiredSize: group.desiredSize },
+                // The node autoscaler owns the desired size; `pulumi up` must not reset it.
+                ignoreScalingChanges: true,
+                launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
+                labels: { "platform/node-group": key },
+            }, { parent: this, dependsOn: nodePolicies });
+        }
+
+        this.clusterName = cluster.eksCluster.name;
+        this.nodeSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
+        this.nodeRoleArn = nodeRole.arn;
+        this.oidcProviderArn = cluster.oidcProviderArn;
+        this.oidcProviderUrl = cluster.oidcProviderUrl;
+        this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+        this.registerOutputs({ clusterName: this.clusterName, nodeSecurityGroupId: this.nodeSecurityGroupId, nodeRoleArn: this.nodeRoleArn });
+    }
+}

@@ -1,0 +1,140 @@
+/**
+ * PostgreSQL on RDS: encrypted with the database key, the master password created and rotated by RDS in Secrets
+ * Manager (never in config, code or state), reachable only from the cluster's nodes over TLS, with Performance
+ * Insights, enhanced monitoring, logs in CloudWatch, backups, read replicas and alarms as the stack file says.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { createAlarms } from "../alarms";
+import type { PlatformConfig } from "../config";
+import { serviceTrustPolicy, toJson } from "../iam";
+import { postgresAlarms } from "./alarms";
+
+/** What both data stores share: where they live, who may reach them, where they report. */
+export interface DataStoreArgs {
+    namePrefix: string;
+    vpcId: pulumi.Input<string>;
+    /** The isolated database subnets. */
+    subnetIds: pulumi.Input<string>[];
+    /** The only security group allowed in: the cluster's nodes. */
+    clientSecurityGroupId: pulumi.Input<string>;
+    alarmTopicArn: pulumi.Input<string>;
+    logRetentionDays: number;
+    logsKmsKeyArn: pulumi.Input<string>;
+    /** `protect` the stateful resources (prod). */
+    protect: boolean;
+}
+
+export interface PostgresArgs extends DataStoreArgs {
+    settings: PlatformConfig["database"];
+    /** Storage, Performance Insights and the RDS-managed master secret. */
+    kmsKeyArn: pulumi.Input<string>;
+}
+
+const PORT = 5432;
+/** The logs RDS for PostgreSQL can export; each goes to a log group created first, so retention and key are ours. */
+const LOG_EXPORTS = ["postgresql", "upgrade"] as const;
+
+export class Postgres extends pulumi.ComponentResource {
+    readonly instanceId: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    /** The ARN of the RDS-managed master secret (never its value). */
+    readonly masterSecretArn: pulumi.Output<string>;
+    readonly securityGroupId: pulumi.Output<string>;
+
+    constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:data:Postgres", name, {}, opts);
+        const child = { parent: this };
+        const db = args.settings;
+        const identifier = `${args.namePrefix}-postgres`;
+        const major = db.engineVersion.split(".")[0];
+
+        const subnetGroup = new aws.rds.SubnetGroup(`${name}`, { name: identifier, subnetIds: args.subnetIds }, child);
+        const securityGroup = new aws.ec2.SecurityGroup(`${name}`, {
+            name: identifier,
+            description: "PostgreSQL: reachable from the cluster's nodes only",
+            vpcId: args.vpcId,
+            ingress: [{ description: "PostgreSQL from the nodes", protocol: "tcp", fromPort: PORT, toPort: PORT, securityGroups: [args.clientSecurityGroupId] }],
+            egress: [],
+        }, child);
+        const parameters = new aws.rds.ParameterGroup(`${name}`, {
+            name: `${identifier}-${major}`,
+            family: `postgres${major}`,
+            description: "TLS required; slow statements and lock waits logged",
+            parameters: [
+                { name: "rds.force_ssl", value: "1" },
+                // Statements slower than a second, and lock waits, are the first evidence of a query to fix.
+                { name: "log_min_duration_statement", value: "1000" },
+                { name: "log_lock_waits", value: "1" },
+            ],
+        }, child);
+        const monitoringRole = new aws.iam.Role(`${name}-monitoring`, {
+            name: `${identifier}-monitoring`,
+            assumeRolePolicy: toJson(serviceTrustPolicy("monitoring.rds.amazonaws.com")),
+            managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"],
+        }, child);
+        const logGroupsOf = (instance: string, key: string) => LOG_EXPORTS.map((log) => new aws.cloudwatch.LogGroup(`${name}-${key}-${log}`, {
+            name: `/aws/rds/instance/${instance}/${log}`,
+            retentionInDays: args.logRetentionDays,
+            kmsKeyId: args.logsKmsKeyArn,
+        }, child));
+
+        const shared = {
+            instanceClass: db.instanceClass,
+            storageEncrypted: true,
+            kmsKeyId: args.kmsKeyArn,
+            vpcSecurityGroupIds: [securityGroup.id],
+            publiclyAccessible: false,
+            parameterGroupName: parameters.name,
+            performanceInsightsEnabled: true,
+            performanceInsightsKmsKeyId: args.kmsKeyArn,
+            performanceInsightsRetentionPeriod: db.performanceInsightsRetentionDays,
+            monitoringInterval: db.monitoringIntervalSeconds,
+            monitoringRoleArn: monitoringRole.arn,
+            enabledCloudwatchLogsExports: [...LOG_EXPORTS],
+            autoMinorVersionUpgrade: true,
+            copyTagsToSnapshot: true,
+            deletionProtection: db.deletionProtection,
+        };
+        const primary = new aws.rds.Instance(`${name}`, {
+            ...shared,
+            identifier,
+            engine: "postgres",
+            engineVersion: db.engineVersion,
+            storageType: "gp3",
+            allocatedStorage: db.allocatedStorageGiB,
+            maxAllocatedStorage: db.maxAllocatedStorageGiB,
+            dbSubnetGroupName: subnetGroup.name,
+            multiAz: db.multiAz,
+            username: "platform_admin",
+            manageMasterUserPassword: true,
+            masterUserSecretKmsKeyId: args.kmsKeyArn,
+            backupRetentionPeriod: db.backupRetentionDays,
+            backupWindow: "03:00-04:00",
+            maintenanceWindow: "sun:04:30-sun:05:30",
+            skipFinalSnapshot: !db.finalSnapshot,
+            finalSnapshotIdentifier: db.finalSnapshot ? `${identifier}-final` : undefined,
+        }, { parent: this, protect: args.protect, dependsOn: logGroupsOf(identifier, "primary") });
+
+        // A replica's number is its identity (its identifier and logs carry it), not a position in a list.
+        const replicas = Object.fromEntries(Array.from({ length: db.readReplicas }, (_, index) => {
+            const key = `replica-${index + 1}`;
+            const replica = new aws.rds.Instance(`${name}-${key}`, {
+                ...shared,
+                identifier: `${identifier}-${key}`,
+                replicateSourceDb: primary.identifier,
+                // Replicas take no final snapshot: the primary's backups hold the data.
+                skipFinalSnapshot: true,
+            }, { parent: this, protect: args.protect, dependsOn: logGroupsOf(`${identifier}-${key}`, key) });
+            return [key, replica.identifier];
+        }));
+
+        createAlarms(this, name, args.namePrefix, args.alarmTopicArn, postgresAlarms({ instanceClass: db.instanceClass, primaryId: primary.identifier, replicaIds: replicas }));
+
+        this.instanceId = primary.identifier;
+        this.endpoint = primary.endpoint;
+        this.masterSecretArn = primary.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
+        this.securityGroupId = securityGroup.id;
+        this.registerOutputs({ instanceId: this.instanceId, endpoint: this.endpoint, masterSecretArn: this.masterSecretArn });
+    }
+}

@@ -1,0 +1,67 @@
+/**
+ * How Pulumi Deployments runs this stack: previews on pull requests and `pulumi up` on merge to the program's branch
+ * (only when files that matter change), AWS credentials through OIDC with the Deployments role, and drift detection on
+ * a schedule — remediated automatically only where config allows it (dev); elsewhere drift is reviewed with
+ * `pulumi preview`. Each stack owns its own settings.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as service from "@pulumi/pulumiservice";
+import type { PlatformConfig } from "../config";
+
+export interface PulumiDeploymentsArgs {
+    /** The Pulumi Cloud organisation. */
+    organization: string;
+    project: string;
+    stack: string;
+    settings: PlatformConfig["deployments"];
+    program: PlatformConfig["program"];
+    /** The role the deployment assumes through Pulumi's OIDC provider. */
+    roleArn: pulumi.Input<string>;
+    /** Secret environment variables (for example the GitHub App key), as Pulumi secrets; absent ones are skipped. */
+    secretEnvironment: Record<string, pulumi.Output<string> | undefined>;
+}
+
+/** Commands run before every deployment: the offline checks gate what reaches the cloud. */
+export function preRunCommands(stack: string): string[] {
+    return ["npm ci", `npm run plan -- --stack ${stack} --policy`];
+}
+
+export class PulumiDeployments extends pulumi.ComponentResource {
+    constructor(name: string, args: PulumiDeploymentsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:deployments:PulumiDeployments", name, {}, opts);
+        const child = { parent: this };
+        const target = { organization: args.organization, project: args.project, stack: args.stack };
+        const secrets = Object.fromEntries(Object.entries(args.secretEnvironment).filter((entry): entry is [string, pulumi.Output<string>] => entry[1] !== undefined));
+
+        new service.DeploymentSettings(`${name}-settings`, {
+            ...target,
+            sourceContext: { git: { branch: `refs/heads/${args.settings.branch}` } },
+            vcs: {
+                provider: "github",
+                repository: args.program.repository,
+                installationId: args.program.pulumiAppInstallationId,
+                deployCommits: args.settings.deployOnMerge,
+                previewPullRequests: args.settings.previewPullRequests,
+                paths: [...args.program.paths],
+                pullRequestTemplate: false,
+            },
+            operationContext: {
+                preRunCommands: preRunCommands(args.stack),
+                oidc: { aws: { roleARN: args.roleArn, sessionName: `pulumi-deployments-${args.stack}`, duration: "1h0m0s" } },
+                environmentVariables: { ...args.settings.environmentVariables, ...secrets },
+                options: { skipIntermediateDeployments: true },
+            },
+        }, child);
+
+        new service.DriftSchedule(`${name}-drift`, {
+            ...target,
+            scheduleCron: args.settings.driftSchedule,
+            autoRemediate: args.settings.driftAutoRemediate,
+        }, child);
+
+        if (args.settings.destroyAt) {
+            new service.TtlSchedule(`${name}-ttl`, { ...target, timestamp: args.settings.destroyAt, deleteAfterDestroy: false }, child);
+        }
+        this.registerOutputs({});
+    }
+}

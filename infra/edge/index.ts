@@ -1,0 +1,194 @@
+/**
+ * The edge: an internet-facing ALB managed directly by Pulumi — so that the plan, the alarms and the policy pack see
+ * the real load balancer — with HTTP redirected to HTTPS, TLS 1.2 or later, access logs, one target group per public
+ * service (the pods are bound to it by the AWS Load Balancer Controller's TargetGroupBinding), and, where config asks,
+ * a WAF web ACL with AWS managed rules and a rate limit. Only this load balancer is open to the internet, on 80 and 443.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig, ServiceConfig } from "../config";
+import { SecureBucket } from "../storage/bucket";
+import { webAclRules } from "./waf";
+
+export interface EdgeArgs {
+    namePrefix: string;
+    region: string;
+    accountId: pulumi.Input<string>;
+    settings: PlatformConfig["edge"];
+    vpcId: pulumi.Input<string>;
+    publicSubnetIds: pulumi.Input<string>[];
+    /** The load balancer reaches the services' pods on the nodes through this group. */
+    nodeSecurityGroupId: pulumi.Input<string>;
+    /** The public services: one target group each, health-checked on the service's health path. */
+    services: readonly ServiceConfig[];
+    /** Days before access logs expire. */
+    accessLogExpiryDays: number;
+    logRetentionDays: number;
+    logsKmsKeyArn: pulumi.Input<string>;
+    protect: boolean;
+}
+
+/** TLS 1.3 with TLS 1.2 as the floor (Elastic Load Balancing's security policies). */
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+const ACCESS_LOG_PREFIX = "alb";
+
+/**
+ * Routing: the first public service of Pulumi.yaml answers `/`; every other one answers `/<service>` and below.
+ * Rule priorities follow the same order: stable while the list's order is.
+ */
+export function routes(services: readonly ServiceConfig[]): { service: string; priority: number; paths: string[] }[] {
+    return services.map((service, index) => ({
+        service: service.name,
+        priority: index === 0 ? 1000 : 10 * index,
+        paths: index === 0 ? ["/*"] : [`/${service.name}`, `/${service.name}/*`],
+    }));
+}
+
+export class Edge extends pulumi.ComponentResource {
+    readonly dnsName: pulumi.Output<string>;
+    readonly loadBalancerArnSuffix: pulumi.Output<string>;
+    readonly targetGroupArnSuffixes: Record<string, pulumi.Output<string>>;
+    readonly targetGroupArns: Record<string, pulumi.Output<string>>;
+    readonly securityGroupId: pulumi.Output<string>;
+    /** DNS records that prove ownership of the domain, when the stack requests the certificate without a hosted zone. */
+    readonly certificateValidationRecords: pulumi.Output<unknown>;
+
+    constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:edge:Edge", name, {}, opts);
+        const child = { parent: this };
+        const settings = args.settings;
+        const ports = [...new Set(args.services.map((service) => service.port))].sort((a, b) => a - b);
+
+        const securityGroup = new aws.ec2.SecurityGroup(`${name}-alb`, {
+            name: `${args.namePrefix}-alb`,
+            description: "The load balancer: HTTP and HTTPS from the internet, to the public services' pods only",
+            vpcId: args.vpcId,
+            ingress: [80, 443].map((port) => ({
+                description: `${port === 80 ? "HTTP (redirected)" : "HTTPS"} from the internet`,
+                protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"],
+            })),
+            egress: ports.map((port) => ({ description: `to pods on ${port}`, protocol: "tcp", fromPort: port, toPort: port, securityGroups: [args.nodeSecurityGroupId] })),
+        }, child);
+        for (const port of ports) {
+            new aws.vpc.SecurityGroupIngressRule(`${name}-nodes-from-alb-${port}`, {
+                securityGroupId: args.nodeSecurityGroupId,
+                referencedSecurityGroupId: securityGroup.id,
+                ipProtocol: "tcp", fromPort: port, toPort: port,
+                description: `pods on ${port} from the load balancer`,
+            }, child);
+        }
+
+        // ALB access logs support SSE-S3 only (Elastic Load Balancing User Guide, "Access logs": bucket requirements).
+        const elbAccount = aws.elb.getServiceAccountOutput({}, child);
+        const logs = new SecureBucket(`${name}-access-logs`, {
+            bucketName: pulumi.interpolate`${args.namePrefix}-alb-logs-${args.accountId}`,
+            expiryDays: args.accessLogExpiryDays,
+            protect: false,
+            extraStatements: (bucketArn) => [{
+                Sid: "LoadBalancerWritesAccessLogs",
+                Effect: "Allow",
+                // Regions opened before August 2022 deliver as the regional ELB account; newer ones as the service.
+                Principal: { AWS: elbAccount.arn, Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+                Action: "s3:PutObject",
+                Resource: pulumi.interpolate`${bucketArn}/${ACCESS_LOG_PREFIX}/AWSLogs/${args.accountId}/*`,
+            }],
+        }, child);
+
+        const loadBalancer = new aws.lb.LoadBalancer(`${name}`, {
+            name: `${args.namePrefix}-alb`,
+            loadBalancerType: "application",
+            internal: false,
+            subnets: args.publicSubnetIds,
+            securityGroups: [securityGroup.id],
+            dropInvalidHeaderFields: true,
+            enableDeletionProtection: settings.deletionProtection,
+            accessLogs: { bucket: logs.bucketName, prefix: ACCESS_LOG_PREFIX, enabled: true },
+        }, { parent: this, dependsOn: [logs] });
+
+        let certificateArn: pulumi.Input<string>;
+        this.certificateValidationRecords = pulumi.output([]);
+        if (settings.certificateArn) {
+            certificateArn = settings.certificateArn;
+        } else {
+            const certificate = new aws.acm.Certificate(`${name}`, { domainName: settings.domainName, validationMethod: "DNS" }, child);
+            this.certificateValidationRecords = certificate.domainValidationOptions;
+            if (settings.hostedZoneId) {
+                const record = new aws.route53.Record(`${name}-certificate-validation`, {
+                    zoneId: settings.hostedZoneId,
+                    name: certificate.domainValidationOptions[0].resourceRecordName,
+                    type: certificate.domainValidationOptions[0].resourceRecordType,
+                    records: [certificate.domainValidationOptions[0].resourceRecordValue],
+                    ttl: 300,
+                }, child);
+                certificateArn = new aws.acm.CertificateValidation(`${name}`, { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] }, child).certificateArn;
+            } else {
+                // Without a hosted zone, the operator creates the records in certificateValidationRecords; the listener
+                // is created when the certificate is issued.
+                certificateArn = certificate.arn;
+            }
+        }
+
+        new aws.lb.Listener(`${name}-http`, {
+            loadBalancerArn: loadBalancer.arn,
+            port: 80,
+            protocol: "HTTP",
+            defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+        }, child);
+        const https = new aws.lb.Listener(`${name}-https`, {
+            loadBalancerArn: loadBalancer.arn,
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy: TLS_POLICY,
+            certificateArn,
+            defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not found" } }],
+        }, child);
+
+        this.targetGroupArns = {};
+        this.targetGroupArnSuffixes = {};
+        const byName = new Map(args.services.map((service) => [service.name, service]));
+        for (const route of routes(args.services)) {
+            const service = byName.get(route.service)!;
+            const targetGroup = new aws.lb.TargetGroup(`${name}-${service.name}`, {
+                name: `${args.namePrefix}-${service.name}`.slice(0, 32),
+                vpcId: args.vpcId,
+                // Pods have VPC addresses (VPC CNI): the load balancer sends straight to them.
+                targetType: "ip",
+                port: service.port,
+                protocol: "HTTP",
+                deregistrationDelay: 30,
+                healthCheck: { path: service.healthPath, port: "traffic-port", protocol: "HTTP", matcher: "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+            }, child);
+            new aws.lb.ListenerRule(`${name}-${service.name}`, {
+                listenerArn: https.arn,
+                priority: route.priority,
+                conditions: [{ hostHeader: { values: [settings.domainName] } }, { pathPattern: { values: route.paths } }],
+                actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+            }, child);
+            this.targetGroupArns[service.name] = targetGroup.arn;
+            this.targetGroupArnSuffixes[service.name] = targetGroup.arnSuffix;
+        }
+
+        if (settings.waf.enabled) {
+            const webAcl = new aws.wafv2.WebAcl(`${name}`, {
+                name: `${args.namePrefix}-web-acl`,
+                scope: "REGIONAL",
+                defaultAction: { allow: {} },
+                rules: webAclRules(args.namePrefix, settings.waf.rateLimitPer5Minutes),
+                visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: `${args.namePrefix}-web-acl`, sampledRequestsEnabled: true },
+            }, child);
+            // WAF delivers only to log groups whose names start with `aws-waf-logs-`.
+            const wafLogs = new aws.cloudwatch.LogGroup(`${name}-waf`, {
+                name: `aws-waf-logs-${args.namePrefix}`,
+                retentionInDays: args.logRetentionDays,
+                kmsKeyId: args.logsKmsKeyArn,
+            }, child);
+            new aws.wafv2.WebAclLoggingConfiguration(`${name}`, { resourceArn: webAcl.arn, logDestinationConfigs: [wafLogs.arn] }, child);
+            new aws.wafv2.WebAclAssociation(`${name}`, { resourceArn: loadBalancer.arn, webAclArn: webAcl.arn }, child);
+        }
+
+        this.dnsName = loadBalancer.dnsName;
+        this.loadBalancerArnSuffix = loadBalancer.arnSuffix;
+        this.securityGroupId = securityGroup.id;
+        this.registerOutputs({ dnsName: this.dnsName, loadBalancerArnSuffix: this.loadBalancerArnSuffix, targetGroupArns: this.targetGroupArns });
+    }
+}

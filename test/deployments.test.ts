@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { PlanError } from "../tools/mock-engine";
+import { STACKS, ofType, one, plan, projectCopy, realPlan, rejection, withStackValue } from "./harness";
+
+describe("Pulumi Deployments and drift", () => {
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            it("previews pull requests and deploys on merge to main, only when the program's files change", async () => {
+                const p = await realPlan(stack);
+                const settings = one(p, "pulumiservice:index:DeploymentSettings");
+                assert.deepEqual([settings.inputs.organization, settings.inputs.project, settings.inputs.stack], ["example-org", "platform", stack]);
+                const vcs = settings.inputs.vcs as Record<string, unknown>;
+                assert.equal(vcs.provider, "github");
+                assert.equal(vcs.repository, "example-org/platform-infra");
+                assert.equal(vcs.deployCommits, true);
+                assert.equal(vcs.previewPullRequests, true);
+                assert.ok((vcs.paths as string[]).includes("infra/**"));
+                assert.ok(!(vcs.paths as string[]).some((path) => path.endsWith(".md")), "a docs change alone does not deploy");
+                assert.deepEqual(settings.inputs.sourceContext, { git: { branch: "refs/heads/main" } });
+            });
+
+            it("reaches AWS through OIDC with the stack's Deployments role, gated by the offline policy check", async () => {
+                const p = await realPlan(stack);
+                const context = one(p, "pulumiservice:index:DeploymentSettings").inputs.operationContext as Record<string, unknown>;
+                const oidc = (context.oidc as { aws: Record<string, string> }).aws;
+                assert.equal(oidc.roleARN, p.outputs.deploymentsRoleArn);
+                assert.equal(oidc.sessionName, `pulumi-deployments-${stack}`);
+                assert.deepEqual(context.preRunCommands, ["npm ci", `npm run plan -- --stack ${stack} --policy`]);
+                assert.doesNotMatch(JSON.stringify(context), /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
+            });
+
+            it(`detects drift on a schedule${stack === "dev" ? ", remediating it" : ", for review only"}`, async () => {
+                const drift = one(await realPlan(stack), "pulumiservice:index:DriftSchedule");
+                assert.equal(drift.inputs.autoRemediate, stack === "dev");
+                assert.match(String(drift.inputs.scheduleCron), /^(\S+\s+){4}\S+$/);
+            });
+
+            it("has no TTL schedule unless config sets one", async () => {
+                assert.equal(ofType(await realPlan(stack), "pulumiservice:index:TtlSchedule").length, 0);
+            });
+        });
+    }
+
+    it("adds a TTL schedule for a short-lived stack when config says when to destroy it", async () => {
+        const p = await plan("dev", { directory: withStackValue("dev", ["deployments", "destroyAt"], "2026-12-24T00:00:00Z") });
+        assert.equal(one(p, "pulumiservice:index:TtlSchedule").inputs.timestamp, "2026-12-24T00:00:00Z");
+    });
+
+    it("passes the GitHub App key to the run as a secret when it is configured", async () => {
+        const directory = projectCopy("Pulumi.prod.yaml", (document) => document.setIn(["config", "platform:githubAppPrivateKey"], { secure: "v1:pem" }));
+        const p = await plan("prod", { directory });
+        const variables = (one(p, "pulumiservice:index:DeploymentSettings").inputs.operationContext as Record<string, unknown>).environmentVariables;
+        assert.deepEqual(variables, { GITHUB_APP_PEM_FILE: "[secret]" });
+    });
+
+    it("refuses automatic drift remediation in production", async () => {
+        const error = await rejection(plan("prod", { directory: withStackValue("prod", ["deployments", "driftAutoRemediate"], true) }));
+        assert.ok(error instanceof PlanError);
+        assert.match(error.message, /Pulumi\.prod\.yaml: platform:deployments\.driftAutoRemediate: got true; expected false for the production environment/);
+    });
+});

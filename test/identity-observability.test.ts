@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import { githubDeployTrust, pulumiDeploymentSubjects, deployPermissions } from "../infra/identity/policies";
+import { dashboardBody, edgeAndClusterAlarms } from "../infra/observability/signals";
+import { STACKS, ofType, one, plan, projectCopy, realPlan, withStackValue } from "./harness";
+
+const ENVIRONMENT = { dev: "development", staging: "staging", prod: "production" } as const;
+const ROLE = { dev: "GitHubActions-Dev", staging: "GitHubActions-Staging", prod: "GitHubActions-Prod" } as const;
+
+type Statement = { Effect: string; Principal?: { Federated?: string }; Action: string | string[]; Resource?: string | string[]; Condition?: Record<string, Record<string, string | string[]>> };
+const statementsOf = (json: unknown): Statement[] => JSON.parse(String(json)).Statement;
+
+describe("identity", () => {
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            it(`lets exactly repo:example-org/platform-app:environment:${ENVIRONMENT[stack]} assume ${ROLE[stack]}`, async () => {
+                const p = await realPlan(stack);
+                const provider = one(p, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github");
+                assert.deepEqual([provider.inputs.url, provider.inputs.clientIdLists], ["https://token.actions.githubusercontent.com", ["sts.amazonaws.com"]]);
+                const role = ofType(p, "aws:iam/role:Role").find((candidate) => candidate.inputs.name === ROLE[stack])!;
+                const [trust] = statementsOf(role.inputs.assumeRolePolicy);
+                assert.equal(trust.Principal!.Federated, `[computed: ${provider.name}.arn]`);
+                assert.deepEqual(trust.Condition, { StringEquals: {
+                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                    "token.actions.githubusercontent.com:sub": `repo:example-org/platform-app:environment:${ENVIRONMENT[stack]}`,
+                } });
+                assert.equal(p.outputs.deployRoleArn, `[computed: ${role.name}.arn]`);
+            });
+
+            it("has no wildcard in any federated trust of the plan", async () => {
+                for (const role of ofType(await realPlan(stack), "aws:iam/role:Role")) {
+                    for (const statement of statementsOf(role.inputs.assumeRolePolicy).filter((candidate) => candidate.Principal?.Federated)) {
+                        assert.deepEqual(Object.keys(statement.Condition!), ["StringEquals"], role.name);
+                        assert.doesNotMatch(JSON.stringify(statement.Condition), /[*?]/, role.name);
+                    }
+                }
+            });
+
+            it(stack === "prod" ? "lets the prod deploy role pull images but never push" : "lets the deploy role push and pull this stack's images", async () => {
+                const p = await realPlan(stack);
+                const policy = one(p, "aws:iam/rolePolicy:RolePolicy", "identity-deploy");
+                const statements = statementsOf(policy.inputs.policy);
+                const actions = statements.flatMap((statement) => [statement.Action].flat());
+                assert.equal(actions.includes("ecr:PutImage"), stack !== "prod");
+                assert.ok(actions.includes("ecr:BatchGetImage"));
+                const describe = statements.find((statement) => statement.Action === "eks:DescribeCluster")!;
+                assert.equal(describe.Resource, `arn:aws:eks:us-east-1:[computed: aws.accountId]:cluster/platform-${stack}-eks`);
+                for (const statement of statements.filter((candidate) => String(candidate.Action).startsWith("ecr:") && candidate.Action !== "ecr:GetAuthorizationToken")) {
+                    assert.equal(statement.Resource, `arn:aws:ecr:us-east-1:[computed: aws.accountId]:repository/platform-${stack}/*`);
+                }
+            });
+
+            it("lets Pulumi Deployments of exactly this stack assume the Deployments role", async () => {
+                const p = await realPlan(stack);
+                const provider = one(p, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "pulumi");
+                assert.deepEqual([provider.inputs.url, provider.inputs.clientIdLists], ["https://api.pulumi.com/oidc", ["example-org"]]);
+                const role = ofType(p, "aws:iam/role:Role").find((candidate) => String(candidate.inputs.name).startsWith("PulumiDeployments-"))!;
+                const [trust] = statementsOf(role.inputs.assumeRolePolicy);
+                assert.deepEqual(trust.Condition!.StringEquals["api.pulumi.com/oidc:sub"], pulumiDeploymentSubjects("example-org", "platform", stack));
+                assert.equal(p.outputs.deploymentsRoleArn, `[computed: ${role.name}.arn]`);
+            });
+        });
+    }
+
+    it("trusts the provider another stack created when config says reuse", async () => {
+        const p = await plan("staging", { directory: withStackValue("staging", ["identity", "githubOidcProvider"], "reuse") });
+        assert.equal(ofType(p, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").filter((provider) => provider.name.includes("github")).length, 0);
+        const role = ofType(p, "aws:iam/role:Role").find((candidate) => candidate.inputs.name === "GitHubActions-Staging")!;
+        assert.equal(statementsOf(role.inputs.assumeRolePolicy)[0].Principal!.Federated, "arn:aws:iam::[computed: aws.accountId]:oidc-provider/token.actions.githubusercontent.com");
+    });
+
+    it("builds exact subjects and scoped permissions", () => {
+        assert.equal(githubDeployTrust("p", "o", "r", "e").Statement[0].Condition!.StringEquals["token.actions.githubusercontent.com:sub"], "repo:o/r:environment:e");
+        assert.deepEqual(pulumiDeploymentSubjects("org", "proj", "dev").map((subject) => subject.split(":")[9]), ["preview", "update", "refresh", "destroy"]);
+        const pull = deployPermissions({ region: "r", accountId: "1", clusterName: "c", repositoryPrefix: "p", pushImages: false });
+        assert.ok(!JSON.stringify(pull).includes("PutImage"));
+    });
+});
+
+describe("observability", () => {
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            it("sends alarms to an encrypted topic with e-mail subscriptions that CloudWatch of this account may publish to", async () => {
+                const p = await realPlan(stack);
+                const topic = one(p, "aws:sns/topic:Topic");
+                assert.equal(topic.inputs.kmsMasterKeyId, `[computed: platform-${stack}-keys-alerts.arn]`);
+                const subscriptions = ofType(p, "aws:sns/topicSubscription:TopicSubscription");
+                assert.deepEqual(subscriptions.map((subscription) => [subscription.inputs.protocol, subscription.inputs.endpoint]), [["email", "platform-alerts@example.com"]]);
+                const [statement] = statementsOf(one(p, "aws:sns/topicPolicy:TopicPolicy").inputs.policy);
+                assert.deepEqual(statement.Condition, { StringEquals: { "aws:SourceAccount": "[computed: aws.accountId]" } });
+                for (const alarm of ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm")) {
+                    assert.deepEqual(alarm.inputs.alarmActions, [`[computed: ${topic.name}.arn]`], String(alarm.inputs.name));
+                }
+            });
+
+            it("alarms on the load balancer's 5xx rate and p95 latency, unhealthy targets, and node and pod health", async () => {
+                const alarms = new Map(ofType(await realPlan(stack), "aws:cloudwatch/metricAlarm:MetricAlarm").map((alarm) => [String(alarm.inputs.name).replace(`platform-${stack}-`, ""), alarm]));
+                assert.equal(alarms.get("alb-p95-latency")!.inputs.threshold, 2);
+                assert.equal(alarms.get("alb-p95-latency")!.inputs.extendedStatistic, "p95");
+                assert.equal(alarms.get("alb-5xx-rate")!.inputs.threshold, 5);
+                for (const key of ["alb-api-unhealthy", "alb-web-unhealthy", "nodes-failed", "pods-api-restarts", "pods-web-restarts", "pods-worker-restarts"]) assert.ok(alarms.has(key), key);
+            });
+
+            it("draws a dashboard of the cluster, the database, the cache and the load balancer", async () => {
+                const dashboard = one(await realPlan(stack), "aws:cloudwatch/dashboard:Dashboard");
+                const body = String(dashboard.inputs.dashboardBody);
+                for (const namespace of ["ContainerInsights", "AWS/RDS", "AWS/ElastiCache", "AWS/ApplicationELB"]) assert.ok(body.includes(namespace), namespace);
+                assert.ok(body.includes(`platform-${stack}-postgres`));
+            });
+        });
+    }
+
+    it("subscribes a secret Slack endpoint without ever showing it", async () => {
+        const directory = projectCopy("Pulumi.dev.yaml", (document) => document.setIn(["config", "platform:slackWebhookUrl"], { secure: "v1:c2xhY2s=" }));
+        const p = await plan("dev", { directory });
+        const slack = one(p, "aws:sns/topicSubscription:TopicSubscription", "slack");
+        assert.deepEqual([slack.inputs.protocol, slack.inputs.endpoint], ["https", "[secret]"]);
+        assert.doesNotMatch(JSON.stringify(p), /v1:c2xhY2s=/);
+    });
+
+    it("follows the stack file: the latency threshold", async () => {
+        const p = await plan("prod", { directory: withStackValue("prod", ["observability", "p95LatencySeconds"], 1.5) });
+        assert.equal(ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").find((alarm) => alarm.inputs.name === "platform-prod-alb-p95-latency")!.inputs.threshold, 1.5);
+    });
+
+    it("computes the 5xx rate with metric math and never divides by zero", () => {
+        const args = { namePrefix: "x", region: "r", clusterName: "c", namespace: "n", services: ["a"], databaseInstanceId: "d", cacheReplicationGroupId: "g", loadBalancerArnSuffix: "lb", targetGroupArnSuffixes: { a: "tg" }, p95LatencySeconds: 2, error5xxPercent: 5 };
+        const rate = edgeAndClusterAlarms(args).find((alarm) => alarm.key === "alb-5xx-rate")!;
+        assert.equal(rate.queries!.find((query) => query.returnData)!.expression, "100 * errors / MAX([requests, 1])");
+        assert.equal(dashboardBody(args).widgets.length, 7);
+    });
+});
