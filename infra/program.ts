@@ -5,6 +5,11 @@
  */
 import * as awsSdk from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { createGithubProvider } from "../github/provider";
+import { GithubEnvironment } from "../github/environment";
+import { GithubRepository } from "../github/repository";
+import { REQUIRED_CHECKS } from "../github/workflows/checks";
+import { allowedActionPatterns } from "../github/workflows/catalogue";
 import { Backups } from "./backups";
 import { Cluster } from "./cluster";
 import { loadConfig } from "./config";
@@ -143,6 +148,38 @@ export async function program(): Promise<Record<string, unknown>> {
         alarmTopicArn: alerting.topicArn,
         thresholds: config.observability,
     }, scoped);
+
+    // GitHub: this stack's environment always; the repository-wide objects only in the control stack.
+    const githubProvider = createGithubProvider(config, naming.name("github"));
+    const serviceVariables = Object.fromEntries(config.services.map((service) =>
+        [`ECR_REPOSITORY_${service.name.toUpperCase().replace(/-/g, "_")}`, registry.repositoryUrls[service.name]]));
+    new GithubEnvironment(naming.name("github-environment"), {
+        repository: config.repository.name,
+        settings: config.github,
+        teams: config.teams,
+        variables: {
+            AWS_REGION: region,
+            AWS_ROLE_ARN: identity.deployRoleArn,
+            EKS_CLUSTER_NAME: cluster.clusterName,
+            K8S_NAMESPACE: naming.namespace,
+            ...serviceVariables,
+            ...config.github.variables,
+        },
+        secrets: { SLACK_WEBHOOK_URL: config.secrets.slackWebhookUrl },
+    }, { provider: githubProvider });
+    if (config.environment.controlStack) {
+        new GithubRepository(naming.name("github-repository"), {
+            repository: config.repository,
+            branches: config.branches,
+            teams: config.teams,
+            codeOwners: config.codeOwners,
+            githubApp: config.githubApp,
+            services: config.services,
+            requiredChecks: REQUIRED_CHECKS,
+            allowedActions: allowedActionPatterns(),
+            extraFiles: [],
+        }, { provider: githubProvider });
+    }
 
     new PulumiDeployments(naming.name("deployments"), {
         organization: config.identity.pulumiOrganization,

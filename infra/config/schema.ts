@@ -78,6 +78,8 @@ export const repositorySchema = z.strictObject({
         merge: z.boolean().default(false),
         rebase: z.boolean().default(false),
     }).default({ squash: true, merge: false, rebase: false }),
+    /** GitHub Advanced Security is licensed: secret scanning and push protection on a private repository. @default false */
+    advancedSecurity: z.boolean().default(false),
     /**
      * Accept that GitHub silently drops protections the plan does not offer (required reviewers, wait timers and
      * rulesets on private repositories below Enterprise/Team). Without it, such a combination is an error.
@@ -101,6 +103,8 @@ const branchRuleSchema = z.strictObject({
     signedCommits: z.boolean().default(false),
     /** When true, every change reaches the branch through a pull request. */
     noDirectPush: z.boolean().default(true),
+    /** A code owner must approve, and the last push must be approved by someone other than its author. */
+    codeOwnerReview: z.boolean().default(false),
 });
 
 /** Branch rules are repository-wide, so they are project config: the control stack turns them into rulesets. */

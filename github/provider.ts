@@ -1,0 +1,18 @@
+/**
+ * The GitHub provider, configured explicitly: the repository owner and the GitHub App this program acts as. It never
+ * takes a token: with `app_auth` set, the provider authenticates as the App even where a GITHUB_TOKEN is in the
+ * environment (as in Pulumi Deployments, whose own token must not be used).
+ */
+import * as github from "@pulumi/github";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../infra/config";
+
+export function createGithubProvider(config: PlatformConfig, name: string): github.Provider {
+    // The App's key: secret config, else the GITHUB_APP_PEM_FILE variable of the run (an ESC environment or the
+    // Deployments settings provide it). Either way it travels as a secret and is never printed.
+    const pemFile = config.secrets.githubAppPrivateKey ?? pulumi.secret(process.env.GITHUB_APP_PEM_FILE ?? "");
+    return new github.Provider(name, {
+        owner: config.repository.owner,
+        appAuth: { id: String(config.githubApp.id), installationId: String(config.githubApp.installationId), pemFile },
+    });
+}
