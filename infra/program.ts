@@ -10,11 +10,13 @@ import { GithubEnvironment } from "../github/environment";
 import { GithubRepository } from "../github/repository";
 import { REQUIRED_CHECKS } from "../github/workflows/checks";
 import { allowedActionPatterns } from "../github/workflows/catalogue";
+import { ClusterAddons } from "./addons";
 import { Backups } from "./backups";
 import { Cluster } from "./cluster";
 import { loadConfig } from "./config";
 import { Postgres } from "./data/postgres";
 import { Redis } from "./data/redis";
+import { Workloads } from "./workloads";
 import { PulumiDeployments } from "./deployments";
 import { Edge } from "./edge";
 import { Identity } from "./identity";
@@ -147,6 +149,37 @@ export async function program(): Promise<Record<string, unknown>> {
         targetGroupArnSuffixes: edge.targetGroupArnSuffixes,
         alarmTopicArn: alerting.topicArn,
         thresholds: config.observability,
+    }, scoped);
+
+    const addons = new ClusterAddons(naming.name("addons"), {
+        namePrefix,
+        kubeconfig: cluster.kubeconfig,
+        clusterName: naming.clusterName,
+        eksClusterName: cluster.clusterName,
+        region,
+        accountId,
+        vpcId: network.vpcId,
+    }, scoped);
+
+    new Workloads(naming.name("workloads"), {
+        namePrefix,
+        kubeconfig: cluster.kubeconfig,
+        clusterName: cluster.clusterName,
+        region,
+        namespace: naming.namespace,
+        services: config.services,
+        settings: config.workloads,
+        repositoryUrls: registry.repositoryUrls,
+        targetGroupArns: edge.targetGroupArns,
+        subnetCidrs: network.subnetCidrs,
+        settingsSecretArns: backups.settingsSecretArns,
+        databaseSecretArn: postgres.masterSecretArn,
+        cacheSecretArn: redis.authSecretArn,
+        secretsKmsKeyArn: keys.arns.secrets,
+        databaseKmsKeyArn: keys.arns.database,
+        databaseEndpoint: postgres.endpoint,
+        cacheEndpoint: redis.endpoint,
+        dependsOn: addons.ready,
     }, scoped);
 
     // GitHub: this stack's environment always; the repository-wide objects only in the control stack.

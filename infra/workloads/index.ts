@@ -1,0 +1,215 @@
+/**
+ * A hardened home for every service of Pulumi.yaml: a restricted namespace with a quota, and per service its AWS
+ * role (EKS Pod Identity), service account, configuration, secrets (Secrets Store CSI driver), Deployment (two, blue
+ * and green, where config asks), Service, autoscaler, disruption budget, network policies, load balancer binding and
+ * migration Job template. Pulumi owns the shape of all of it; the pipeline owns which image runs and which colour is
+ * live (see the ignoreChanges below).
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { podIdentityTrust } from "../cluster";
+import type { PlatformConfig, ServiceConfig } from "../config";
+import { toJson } from "../iam";
+import { clusterProvider } from "../kubernetes/provider";
+import { jobPod, servicePod, type PodOptions } from "./pods";
+import { PORTS, networkPolicies, secretArnsOf, servicePermissions } from "./policies";
+
+export interface WorkloadsArgs {
+    namePrefix: string;
+    /** The cluster's kubeconfig (a secret): the Kubernetes provider is built from it, never from an ambient one. */
+    kubeconfig: pulumi.Input<string>;
+    clusterName: pulumi.Input<string>;
+    region: string;
+    namespace: string;
+    services: readonly ServiceConfig[];
+    settings: PlatformConfig["workloads"];
+    /** Image repository URL per service (the pipeline sets the digest). */
+    repositoryUrls: Record<string, pulumi.Input<string>>;
+    /** Target group ARN per public service (the ALB is managed by Pulumi; pods are bound with TargetGroupBinding). */
+    targetGroupArns: Record<string, pulumi.Input<string>>;
+    /** Subnet blocks: the load balancer sends from the public ones; the data stores live in the database ones. */
+    subnetCidrs: { public: readonly string[]; database: readonly string[] };
+    /** Secrets Manager: the settings secret per service, the database master secret, the cache AUTH secret. */
+    settingsSecretArns: Record<string, pulumi.Input<string>>;
+    databaseSecretArn: pulumi.Input<string>;
+    cacheSecretArn: pulumi.Input<string>;
+    /** Keys the services need to decrypt those secrets. */
+    secretsKmsKeyArn: pulumi.Input<string>;
+    databaseKmsKeyArn: pulumi.Input<string>;
+    databaseEndpoint: pulumi.Input<string>;
+    cacheEndpoint: pulumi.Input<string>;
+    /** Created after the cluster add-ons (CSI driver, load balancer controller) exist. */
+    dependsOn: pulumi.Resource[];
+}
+
+/** The colours of a blue-green pair; `blue` is live until the pipeline switches. */
+export const COLOURS = ["blue", "green"] as const;
+/** Paths the pipeline owns: Pulumi must neither set nor revert them after creation. */
+export const PIPELINE_OWNED = { image: "spec.template.spec.containers[0].image", liveColour: "spec.selector" } as const;
+
+export class Workloads extends pulumi.ComponentResource {
+    constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:workloads:Workloads", name, {}, opts);
+        const provider = clusterProvider(`${name}-kubernetes`, args.kubeconfig, this);
+        const k = { parent: this, provider };
+        const namespace = args.namespace;
+        const metadata = (objectName: string, labels: Record<string, string> = {}) => ({ name: objectName, namespace, labels: { "app.kubernetes.io/managed-by": "pulumi", ...labels } });
+
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: {
+                name: namespace,
+                labels: Object.fromEntries(["enforce", "audit", "warn"].flatMap((mode) => [
+                    [`pod-security.kubernetes.io/${mode}`, "restricted"], [`pod-security.kubernetes.io/${mode}-version`, "latest"],
+                ])),
+            },
+        }, { ...k, dependsOn: args.dependsOn });
+        const inNamespace = { ...k, dependsOn: [ns] };
+        const quota = args.settings.quota;
+        new k8s.core.v1.ResourceQuota(`${name}-quota`, {
+            metadata: metadata("platform-quota"),
+            spec: { hard: { "requests.cpu": quota.requestsCpu, "requests.memory": quota.requestsMemory, "limits.cpu": quota.limitsCpu, "limits.memory": quota.limitsMemory, pods: String(quota.pods) } },
+        }, inNamespace);
+        // A container that states no resources still gets bounded ones (the quota refuses pods without them).
+        new k8s.core.v1.LimitRange(`${name}-limits`, {
+            metadata: metadata("platform-defaults"),
+            spec: { limits: [{ type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } }] },
+        }, inNamespace);
+        for (const policy of networkPolicies(args.services, { publicCidrs: args.subnetCidrs.public, databaseCidrs: args.subnetCidrs.database })) {
+            new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${policy.name}`, { metadata: metadata(policy.name), spec: policy.spec }, inNamespace);
+        }
+
+        for (const service of args.services) {
+            const labels = { app: service.name };
+            const secrets = {
+                settingsSecretArn: args.settingsSecretArns[service.name],
+                databaseSecretArn: args.databaseSecretArn,
+                cacheSecretArn: args.cacheSecretArn,
+                secretsKmsKeyArn: args.secretsKmsKeyArn,
+                databaseKmsKeyArn: args.databaseKmsKeyArn,
+            };
+            const role = new aws.iam.Role(`${name}-${service.name}`, { name: `${args.namePrefix}-svc-${service.name}`, assumeRolePolicy: toJson(podIdentityTrust()) }, { parent: this });
+            new aws.iam.RolePolicy(`${name}-${service.name}`, { role: role.id, policy: toJson(servicePermissions(service, secrets)) }, { parent: this });
+            new aws.eks.PodIdentityAssociation(`${name}-${service.name}`, { clusterName: args.clusterName, namespace, serviceAccount: service.name, roleArn: role.arn }, { parent: this });
+
+            // The Pod Identity webhook adds its own projected token; pods need no Kubernetes API token of their own.
+            new k8s.core.v1.ServiceAccount(`${name}-${service.name}`, { metadata: metadata(service.name, labels), automountServiceAccountToken: false }, inNamespace);
+            const config = new k8s.core.v1.ConfigMap(`${name}-${service.name}-config`, {
+                metadata: metadata(`${service.name}-config`, labels),
+                data: {
+                    PORT: String(service.port),
+                    APP_ENV: args.namePrefix,
+                    SECRETS_DIR: "/mnt/secrets",
+                    ...(service.uses.includes("postgres") ? { DATABASE_HOST: args.databaseEndpoint, DATABASE_PORT: String(PORTS.postgres), DATABASE_SSLMODE: "require" } : {}),
+                    ...(service.uses.includes("redis") ? { REDIS_HOST: args.cacheEndpoint, REDIS_PORT: String(PORTS.redis), REDIS_TLS: "true" } : {}),
+                },
+            }, inNamespace);
+            // The Secrets Store CSI driver over External Secrets: each pod reads only its own secrets, with its own Pod
+            // Identity role, as mounted files; nothing is copied into a Kubernetes Secret, so nothing lands in etcd.
+            const secretClass = new k8s.apiextensions.CustomResource(`${name}-${service.name}-secrets`, {
+                apiVersion: "secrets-store.csi.x-k8s.io/v1",
+                kind: "SecretProviderClass",
+                metadata: metadata(`${service.name}-secrets`, labels),
+                spec: {
+                    provider: "aws",
+                    parameters: {
+                        region: args.region,
+                        usePodIdentity: "true",
+                        objects: pulumi.all(secretArnsOf(service, secrets).map((secret) => pulumi.output(secret.arn).apply((arn) => ({ objectName: arn, objectAlias: secret.alias }))))
+                            .apply((objects) => stringify(objects)),
+                    },
+                },
+            }, inNamespace);
+
+            const podOptions = (colour?: string): PodOptions => ({
+                image: pulumi.interpolate`${args.repositoryUrls[service.name]}:bootstrap`,
+                serviceAccountName: service.name,
+                configMapName: `${service.name}-config`,
+                secretProviderClass: `${service.name}-secrets`,
+                labels: colour ? { ...labels, colour } : labels,
+            });
+            const bounds = args.settings.replicas.services[service.name] ?? args.settings.replicas.default;
+            const deploymentNames = args.settings.blueGreen ? COLOURS.map((colour) => [`${service.name}-${colour}`, colour] as const) : [[service.name, undefined] as const];
+            for (const [deploymentName, colour] of deploymentNames) {
+                const options = podOptions(colour);
+                new k8s.apps.v1.Deployment(`${name}-${deploymentName}`, {
+                    metadata: metadata(deploymentName, options.labels),
+                    spec: {
+                        // No replica count: the autoscaler owns it.
+                        selector: { matchLabels: options.labels },
+                        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                        template: { metadata: { labels: options.labels }, spec: servicePod(service, options) },
+                    },
+                }, {
+                    ...inNamespace,
+                    dependsOn: [ns, config, secretClass],
+                    // The pipeline deploys by digest: `pulumi up` must never put back the image it replaced.
+                    ignoreChanges: [PIPELINE_OWNED.image],
+                });
+                new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${deploymentName}`, {
+                    metadata: metadata(deploymentName, options.labels),
+                    spec: {
+                        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deploymentName },
+                        minReplicas: bounds.min,
+                        maxReplicas: bounds.max,
+                        metrics: [
+                            { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } },
+                            { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 80 } } },
+                        ],
+                    },
+                }, inNamespace);
+                // One pod at a time may be evicted (a drain proceeds even at one replica, unlike minAvailable: 1).
+                new k8s.policy.v1.PodDisruptionBudget(`${name}-${deploymentName}`, {
+                    metadata: metadata(deploymentName, options.labels),
+                    spec: { maxUnavailable: 1, selector: { matchLabels: options.labels } },
+                }, inNamespace);
+            }
+
+            new k8s.core.v1.Service(`${name}-${service.name}`, {
+                metadata: metadata(service.name, labels),
+                spec: {
+                    type: "ClusterIP",
+                    ports: [{ name: "http", port: service.port, targetPort: "http", protocol: "TCP" }],
+                    selector: args.settings.blueGreen ? { ...labels, colour: COLOURS[0] } : labels,
+                },
+            }, {
+                ...inNamespace,
+                // Blue-green: the pipeline switches the live colour by patching the selector; `pulumi up` must not switch it back.
+                ignoreChanges: args.settings.blueGreen ? [PIPELINE_OWNED.liveColour] : [],
+            });
+
+            if (service.public) {
+                // The ALB, its HTTPS listener, health check and WAF are Pulumi's (infra/edge), so instead of an Ingress
+                // the load balancer controller binds this Service's pods to the target group Pulumi made.
+                new k8s.apiextensions.CustomResource(`${name}-${service.name}-binding`, {
+                    apiVersion: "elbv2.k8s.aws/v1beta1",
+                    kind: "TargetGroupBinding",
+                    metadata: metadata(service.name, labels),
+                    spec: { serviceRef: { name: service.name, port: service.port }, targetGroupARN: args.targetGroupArns[service.name], targetType: "ip" },
+                }, inNamespace);
+            }
+
+            if (service.migrationCommand) {
+                // A template, not a Job: a Job made by `pulumi up` would run then, with an image the pipeline has not chosen.
+                // The deploy workflow fills in the image digest and applies it before a rollout.
+                const job = pulumi.output(podOptions().image).apply((image: string) => stringify({
+                    apiVersion: "batch/v1",
+                    kind: "Job",
+                    metadata: { generateName: `${service.name}-migrate-`, namespace, labels: { ...labels, role: "migration" } },
+                    spec: {
+                        backoffLimit: 1,
+                        activeDeadlineSeconds: 900,
+                        ttlSecondsAfterFinished: 86400,
+                        template: { metadata: { labels: { ...labels, role: "migration" } }, spec: jobPod(service, { ...podOptions(), image }, service.migrationCommand!) },
+                    },
+                }));
+                new k8s.core.v1.ConfigMap(`${name}-${service.name}-migration`, {
+                    metadata: metadata(`${service.name}-migration`, { ...labels, role: "migration-template" }),
+                    data: { "job.yaml": job },
+                }, inNamespace);
+            }
+        }
+        this.registerOutputs({});
+    }
+}

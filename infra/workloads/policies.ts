@@ -1,0 +1,94 @@
+/** The services' network policies and AWS permissions, as plain data. */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig } from "../config";
+import { policyDocument, type PolicyDocument, type PolicyStatement } from "../iam";
+
+export const PORTS = { postgres: 5432, redis: 6379 } as const;
+
+export interface NetworkPolicySpec {
+    name: string;
+    spec: k8s.types.input.networking.v1.NetworkPolicySpec;
+}
+
+export interface NetworkInputs {
+    publicCidrs: readonly string[];
+    databaseCidrs: readonly string[];
+}
+
+const tcp = (port: number) => ({ protocol: "TCP", port });
+
+/**
+ * Default deny in both directions; DNS for everyone; from the load balancer's subnets to public services; to the data
+ * stores for the services that use them; and the service-to-service edges of `talksTo`. Pods need no route to AWS APIs:
+ * the CSI driver fetches their secrets on the node, with the pod's own identity.
+ */
+export function networkPolicies(services: readonly ServiceConfig[], network: NetworkInputs): NetworkPolicySpec[] {
+    const byName = new Map(services.map((service) => [service.name, service]));
+    const policies: NetworkPolicySpec[] = [
+        { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
+        {
+            name: "allow-dns",
+            spec: {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [{
+                    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                    ports: [{ protocol: "UDP", port: 53 }, tcp(53)],
+                }],
+            },
+        },
+    ];
+    for (const service of services) {
+        const ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[] = [];
+        const egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [];
+        if (service.public) ingress.push({ from: network.publicCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(service.port)] });
+        for (const caller of services.filter((candidate) => candidate.talksTo.includes(service.name))) {
+            ingress.push({ from: [{ podSelector: { matchLabels: { app: caller.name } } }], ports: [tcp(service.port)] });
+        }
+        for (const store of service.uses) {
+            egress.push({ to: network.databaseCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(PORTS[store])] });
+        }
+        for (const peer of service.talksTo) {
+            egress.push({ to: [{ podSelector: { matchLabels: { app: peer } } }], ports: [tcp(byName.get(peer)!.port)] });
+        }
+        if (ingress.length + egress.length === 0) continue;
+        policies.push({
+            name: `${service.name}-traffic`,
+            spec: {
+                podSelector: { matchLabels: { app: service.name } },
+                policyTypes: [...(ingress.length ? ["Ingress"] : []), ...(egress.length ? ["Egress"] : [])],
+                ...(ingress.length ? { ingress } : {}),
+                ...(egress.length ? { egress } : {}),
+            },
+        });
+    }
+    return policies;
+}
+
+export interface ServiceSecrets {
+    settingsSecretArn: pulumi.Input<string>;
+    databaseSecretArn: pulumi.Input<string>;
+    cacheSecretArn: pulumi.Input<string>;
+    secretsKmsKeyArn: pulumi.Input<string>;
+    databaseKmsKeyArn: pulumi.Input<string>;
+}
+
+/** The secrets a service may read, by the ARN: its own settings, and the data stores it uses. */
+export function secretArnsOf(service: ServiceConfig, secrets: ServiceSecrets): { arn: pulumi.Input<string>; alias: string }[] {
+    return [
+        { arn: secrets.settingsSecretArn, alias: "settings" },
+        ...(service.uses.includes("postgres") ? [{ arn: secrets.databaseSecretArn, alias: "database" }] : []),
+        ...(service.uses.includes("redis") ? [{ arn: secrets.cacheSecretArn, alias: "cache" }] : []),
+    ];
+}
+
+/** Exactly what the service's pods need in AWS: read those secrets, decrypt them with the keys that encrypt them. */
+export function servicePermissions(service: ServiceConfig, secrets: ServiceSecrets): PolicyDocument {
+    const keys = [secrets.secretsKmsKeyArn, ...(service.uses.includes("postgres") ? [secrets.databaseKmsKeyArn] : [])];
+    const statements: PolicyStatement[] = [
+        { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArnsOf(service, secrets).map((secret) => secret.arn) },
+        { Sid: "DecryptOwnSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: keys },
+    ];
+    return policyDocument(...statements);
+}
