@@ -221,6 +221,7 @@ export async function program(): Promise<Record<string, unknown>> {
         settings: config.deployments,
         program: config.program,
         roleArn: identity.deploymentsRoleArn,
+        policyEnforcement: config.policy.enforcement,
         // The run authenticates to GitHub as the App, never with the ambient token Pulumi Deployments provides.
         secretEnvironment: { GITHUB_APP_PEM_FILE: config.secrets.githubAppPrivateKey },
     });

@@ -35,6 +35,13 @@ describe("Pulumi Deployments and drift", () => {
                 assert.match(String(drift.inputs.scheduleCron), /^(\S+\s+){4}\S+$/);
             });
 
+            it(`applies the policy pack to this stack ${stack === "prod" ? "blocking" : "reporting"} violations`, async () => {
+                const group = one(await realPlan(stack), "pulumiservice:index:PolicyGroup");
+                assert.deepEqual(group.inputs.stacks, [{ name: stack, routingProject: "platform" }]);
+                assert.equal(group.inputs.mode, stack === "prod" ? "preventative" : "audit");
+                assert.deepEqual(group.inputs.policyPacks, [{ name: "platform", config: { all: stack === "prod" ? "mandatory" : "advisory" } }]);
+            });
+
             it("has no TTL schedule unless config sets one", async () => {
                 assert.equal(ofType(await realPlan(stack), "pulumiservice:index:TtlSchedule").length, 0);
             });

@@ -5,17 +5,19 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { parseConfig } from "../infra/config";
 import { PlanError } from "./mock-engine";
-import { planDocument, planStack } from "./plan-stack";
-import { StackFileError } from "./stack-files";
+import { checkPlan, formatViolations } from "./policy-check";
+import { PROJECT_DIRECTORY, planDocument, planStack } from "./plan-stack";
+import { StackFileError, readStackConfig } from "./stack-files";
 import { summarize } from "./summary";
 
-const USAGE = "usage: npm run plan -- --stack <dev|staging|prod> [--out DIR] [--dir PROJECT_DIR]";
+const USAGE = "usage: npm run plan -- --stack <dev|staging|prod> [--out DIR] [--dir PROJECT_DIR] [--policy]";
 
 async function main(argv: string[]): Promise<number> {
-    let values: { stack?: string; out?: string; dir?: string };
+    let values: { stack?: string; out?: string; dir?: string; policy?: boolean };
     try {
-        ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string" }, dir: { type: "string" } }, strict: true }));
+        ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string" }, dir: { type: "string" }, policy: { type: "boolean" } }, strict: true }));
     } catch (error) {
         process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
         return 2;
@@ -27,7 +29,8 @@ async function main(argv: string[]): Promise<number> {
 
     const started = process.hrtime.bigint();
     // --dir reads Pulumi.yaml and the stack files from another checkout of this project.
-    const plan = await planStack(values.stack, { directory: values.dir ? resolve(values.dir) : undefined });
+    const directory = values.dir ? resolve(values.dir) : PROJECT_DIRECTORY;
+    const plan = await planStack(values.stack, { directory });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     process.stdout.write(`${summarize(plan, seconds)}\n`);
 
@@ -42,6 +45,12 @@ async function main(argv: string[]): Promise<number> {
             writeFileSync(target, content);
         }
         process.stdout.write(`\nWrote ${join(out, "plan.json")} and ${Object.keys(plan.files).length} files under ${join(out, "files")}\n`);
+    }
+    if (values.policy) {
+        const { project, config } = readStackConfig(directory, values.stack);
+        const violations = checkPlan(plan, parseConfig(project, values.stack, config));
+        process.stdout.write(`\n${formatViolations(violations)}\n`);
+        if (violations.some((violation) => violation.enforcement === "mandatory")) return 1;
     }
     return 0;
 }

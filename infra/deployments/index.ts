@@ -17,6 +17,8 @@ export interface PulumiDeploymentsArgs {
     program: PlatformConfig["program"];
     /** The role the deployment assumes through Pulumi's OIDC provider. */
     roleArn: pulumi.Input<string>;
+    /** How the policy pack treats violations in this stack. */
+    policyEnforcement: PlatformConfig["policy"]["enforcement"];
     /** Secret environment variables (for example the GitHub App key), as Pulumi secrets; absent ones are skipped. */
     secretEnvironment: Record<string, pulumi.Output<string> | undefined>;
 }
@@ -57,6 +59,17 @@ export class PulumiDeployments extends pulumi.ComponentResource {
             ...target,
             scheduleCron: args.settings.driftSchedule,
             autoRemediate: args.settings.driftAutoRemediate,
+        }, child);
+
+        // The published policy pack (`pulumi policy publish policy`, name "platform") applied to this stack alone:
+        // blocking where enforcement is mandatory, reporting elsewhere.
+        new service.PolicyGroup(`${name}-policy`, {
+            name: `${args.project}-${args.stack}`,
+            organizationName: args.organization,
+            entityType: "stacks",
+            mode: args.policyEnforcement === "mandatory" ? "preventative" : "audit",
+            stacks: [{ name: args.stack, routingProject: args.project }],
+            policyPacks: [{ name: "platform", config: { all: args.policyEnforcement } }],
         }, child);
 
         if (args.settings.destroyAt) {

@@ -88,16 +88,22 @@ export function jobPod(service: ServiceConfig, options: PodOptions, command: rea
     };
 }
 
-/** Every way a pod spec falls short of the platform's rules; empty when it meets them. Tests run it over every pod. */
-export function podSpecViolations(spec: Record<string, unknown>, { longRunning }: { longRunning: boolean }): string[] {
+type Spec = Record<string, unknown>;
+
+function containersOf(spec: Spec): Spec[] {
+    return [...((spec.containers ?? []) as Spec[]), ...((spec.initContainers ?? []) as Spec[])];
+}
+
+/** Every way a pod spec falls short of Pod Security `restricted`; empty when it meets it. */
+export function restrictedViolations(spec: Spec): string[] {
     const problems: string[] = [];
-    const pod = (spec.securityContext ?? {}) as Record<string, unknown>;
-    const containers = [...((spec.containers ?? []) as Record<string, unknown>[]), ...((spec.initContainers ?? []) as Record<string, unknown>[])];
+    const pod = (spec.securityContext ?? {}) as Spec;
+    const containers = containersOf(spec);
     if (containers.length === 0) problems.push("no containers");
     const podSeccomp = (pod.seccompProfile as { type?: string } | undefined)?.type;
     for (const c of containers) {
         const name = String(c.name);
-        const context = (c.securityContext ?? {}) as Record<string, unknown>;
+        const context = (c.securityContext ?? {}) as Spec;
         const runAsNonRoot = context.runAsNonRoot ?? pod.runAsNonRoot;
         const runAsUser = context.runAsUser ?? pod.runAsUser;
         const seccomp = (context.seccompProfile as { type?: string } | undefined)?.type ?? podSeccomp;
@@ -108,15 +114,27 @@ export function podSpecViolations(spec: Record<string, unknown>, { longRunning }
         if (!((context.capabilities as { drop?: string[] } | undefined)?.drop ?? []).includes("ALL")) problems.push(`${name}: capabilities not dropped`);
         if (((context.capabilities as { add?: string[] } | undefined)?.add ?? []).some((cap) => cap !== "NET_BIND_SERVICE")) problems.push(`${name}: adds capabilities`);
         if (context.privileged === true) problems.push(`${name}: privileged`);
-        if (context.readOnlyRootFilesystem !== true) problems.push(`${name}: root filesystem is writable`);
-        const resources = (c.resources ?? {}) as { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+    }
+    if (spec.hostNetwork === true || spec.hostPID === true || spec.hostIPC === true) problems.push("shares a host namespace");
+    for (const volume of (spec.volumes ?? []) as Spec[]) if (volume.hostPath) problems.push(`volume ${String(volume.name)} mounts a host path`);
+    return problems;
+}
+
+/**
+ * Every way a pod spec falls short of the platform's rules (restricted, plus a read-only root filesystem, requests and
+ * limits, and probes for long-running pods); empty when it meets them. Tests run it over every pod of every plan.
+ */
+export function podSpecViolations(spec: Spec, { longRunning }: { longRunning: boolean }): string[] {
+    const problems = restrictedViolations(spec);
+    for (const c of containersOf(spec)) {
+        const name = String(c.name);
+        if (((c.securityContext ?? {}) as Spec).readOnlyRootFilesystem !== true) problems.push(`${name}: root filesystem is writable`);
+        const resources = (c.resources ?? {}) as { requests?: Spec; limits?: Spec };
         if (!resources.requests?.cpu || !resources.requests?.memory) problems.push(`${name}: no CPU and memory requests`);
         if (!resources.limits?.cpu || !resources.limits?.memory) problems.push(`${name}: no CPU and memory limits`);
         if (longRunning) {
             for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) if (!c[probe]) problems.push(`${name}: no ${probe}`);
         }
     }
-    if (spec.hostNetwork === true || spec.hostPID === true || spec.hostIPC === true) problems.push("shares a host namespace");
-    for (const volume of (spec.volumes ?? []) as Record<string, unknown>[]) if (volume.hostPath) problems.push(`volume ${String(volume.name)} mounts a host path`);
     return problems;
 }

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { RULES } from "../policy/rules";
+import type { CheckedResource, PolicyContext } from "../policy/types";
+import { parseConfig } from "../infra/config";
+import { checkPlan } from "../tools/policy-check";
+import { PROJECT_DIRECTORY } from "../tools/plan-stack";
+import { readStackConfig } from "../tools/stack-files";
+import { STACKS, realPlan, withStackValue } from "./harness";
+
+const resource = (type: string, inputs: Record<string, unknown>, name = "r"): CheckedResource => ({ urn: `urn:${name}`, type, name, inputs, options: {} });
+const context = (resources: CheckedResource[] = [], production = true): PolicyContext => ({ stack: "prod", production, resources });
+const rule = (name: string) => RULES.find((candidate) => candidate.name === name)!;
+const good = "[computed: k.arn]";
+const restrictedPod = {
+    securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+    containers: [{ name: "c", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+};
+const workflow = (content: string) => resource("github:index/repositoryFile:RepositoryFile", { file: ".github/workflows/ci.yml", content });
+
+/** For every rule: resources that pass, resources that fail, and the context they are judged in. */
+const CASES: Record<string, { pass: CheckedResource[]; fail: CheckedResource[]; context?: (subject: CheckedResource) => PolicyContext }> = {
+    "encryption-at-rest": {
+        pass: [
+            resource("aws:rds/instance:Instance", { storageEncrypted: true }),
+            resource("aws:elasticache/replicationGroup:ReplicationGroup", { atRestEncryptionEnabled: true }),
+            resource("aws:ecr/repository:Repository", { encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: good }] }),
+            resource("aws:cloudwatch/logGroup:LogGroup", { kmsKeyId: good, retentionInDays: 30 }),
+            resource("aws:ec2/launchTemplate:LaunchTemplate", { blockDeviceMappings: [{ ebs: { encrypted: "true" } }] }),
+            resource("aws:s3/bucket:Bucket", { bucket: "b" }, "b"),
+        ],
+        fail: [
+            resource("aws:rds/instance:Instance", { storageEncrypted: false }),
+            resource("aws:elasticache/replicationGroup:ReplicationGroup", {}),
+            resource("aws:ecr/repository:Repository", {}),
+            resource("aws:cloudwatch/logGroup:LogGroup", {}),
+            resource("aws:ec2/launchTemplate:LaunchTemplate", { blockDeviceMappings: [{ ebs: { encrypted: "false" } }] }),
+            resource("aws:s3/bucket:Bucket", { bucket: "unencrypted" }, "unencrypted"),
+        ],
+        context: () => context([resource("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", { bucket: "[computed: b.id]" })]),
+    },
+    "no-public-database": { pass: [resource("aws:rds/instance:Instance", { publiclyAccessible: false })], fail: [resource("aws:rds/instance:Instance", { publiclyAccessible: true })] },
+    "production-database-resilience": {
+        pass: [resource("aws:rds/instance:Instance", { multiAz: true, deletionProtection: true, backupRetentionPeriod: 14 }), resource("aws:rds/instance:Instance", { replicateSourceDb: "p" })],
+        fail: [resource("aws:rds/instance:Instance", { multiAz: false, deletionProtection: true, backupRetentionPeriod: 30 }), resource("aws:rds/instance:Instance", { multiAz: true, deletionProtection: true, backupRetentionPeriod: 7 })],
+    },
+    "eks-hardened-control-plane": {
+        pass: [resource("eks:index:Cluster", { endpointPublicAccess: false, encryptionConfigKeyArn: good, enabledClusterLogTypes: ["api", "audit"] })],
+        fail: [resource("eks:index:Cluster", { endpointPublicAccess: true, encryptionConfigKeyArn: good, enabledClusterLogTypes: ["audit"] }), resource("eks:index:Cluster", { endpointPublicAccess: false, enabledClusterLogTypes: ["api"] })],
+    },
+    "imdsv2-on-nodes": { pass: [resource("aws:ec2/launchTemplate:LaunchTemplate", { metadataOptions: { httpTokens: "required" } })], fail: [resource("aws:ec2/launchTemplate:LaunchTemplate", { metadataOptions: { httpTokens: "optional" } })] },
+    "no-open-ingress": {
+        pass: [resource("aws:ec2/securityGroup:SecurityGroup", { ingress: [{ fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }] }, "alb"), resource("aws:ec2/securityGroup:SecurityGroup", { ingress: [{ fromPort: 5432, toPort: 5432, securityGroups: ["x"] }] }, "db")],
+        fail: [resource("aws:ec2/securityGroup:SecurityGroup", { ingress: [{ fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] }, "alb"), resource("aws:ec2/securityGroup:SecurityGroup", { ingress: [{ fromPort: 443, toPort: 443, ipv6CidrBlocks: ["::/0"] }] }, "other"),
+            resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { fromPort: 5432, toPort: 5432, cidrIpv4: "0.0.0.0/0", securityGroupId: "sg" })],
+        context: () => context([resource("aws:lb/loadBalancer:LoadBalancer", { securityGroups: ["[computed: alb.id]"] })]),
+    },
+    "s3-private-and-tls-only": {
+        pass: [resource("aws:s3/bucket:Bucket", { bucket: "b" }, "b")],
+        fail: [resource("aws:s3/bucket:Bucket", { bucket: "open" }, "open")],
+        context: () => context([
+            resource("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", { bucket: "[computed: b.id]", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }),
+            resource("aws:s3/bucketPolicy:BucketPolicy", { bucket: "[computed: b.id]", policy: JSON.stringify({ Statement: [{ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }] }) }),
+            resource("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", { bucket: "[computed: open.id]", blockPublicAcls: false }),
+        ]),
+    },
+    "kms-rotation": { pass: [resource("aws:kms/key:Key", { enableKeyRotation: true })], fail: [resource("aws:kms/key:Key", {})] },
+    "log-retention": { pass: [resource("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 30 })], fail: [resource("aws:cloudwatch/logGroup:LogGroup", {})] },
+    "oidc-trust-exact": {
+        pass: [resource("aws:iam/role:Role", { assumeRolePolicy: JSON.stringify({ Statement: [{ Principal: { Federated: "p" }, Condition: { StringEquals: { "h:aud": "a", "h:sub": "repo:o/r:environment:e" } } }] }) })],
+        fail: [resource("aws:iam/role:Role", { assumeRolePolicy: JSON.stringify({ Statement: [{ Principal: { Federated: "p" }, Condition: { StringLike: { "h:sub": "repo:o/*" } } }] }) })],
+    },
+    "production-environment-gated": {
+        pass: [resource("github:index/repositoryEnvironment:RepositoryEnvironment", { reviewers: [{ teams: [1], users: [] }], preventSelfReview: true })],
+        fail: [resource("github:index/repositoryEnvironment:RepositoryEnvironment", { reviewers: [{ teams: [1] }], preventSelfReview: false }), resource("github:index/repositoryEnvironment:RepositoryEnvironment", { preventSelfReview: true })],
+    },
+    "main-ruleset-strict": {
+        pass: [resource("github:index/repositoryRuleset:RepositoryRuleset", { conditions: { refName: { includes: ["~DEFAULT_BRANCH"] } }, rules: { pullRequest: { requiredApprovingReviewCount: 2 }, requiredSignatures: true, requiredStatusChecks: { requiredChecks: [{ context: "ci" }] } } })],
+        fail: [resource("github:index/repositoryRuleset:RepositoryRuleset", { conditions: { refName: { includes: ["~DEFAULT_BRANCH"] } }, rules: { pullRequest: { requiredApprovingReviewCount: 2 }, requiredStatusChecks: { requiredChecks: [] } } })],
+    },
+    "workflow-jobs-explicit": {
+        pass: [workflow("jobs:\n  a:\n    permissions: {}\n    timeout-minutes: 5\n    runs-on: ubuntu-latest\n")],
+        fail: [workflow("jobs:\n  a:\n    runs-on: ubuntu-latest\n"), workflow("jobs:\n  a:\n    permissions: {}\n")],
+    },
+    "actions-pinned-by-sha": {
+        pass: [workflow(`jobs:\n  a:\n    steps:\n      - uses: actions/checkout@${"a".repeat(40)} # v7\n      - uses: ./local\n`)],
+        fail: [workflow("jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n")],
+    },
+    "pod-security-restricted": {
+        pass: [resource("kubernetes:apps/v1:Deployment", { spec: { template: { spec: restrictedPod } } }), resource("kubernetes:batch/v1:CronJob", { spec: { jobTemplate: { spec: { template: { spec: restrictedPod } } } } })],
+        fail: [resource("kubernetes:apps/v1:Deployment", { spec: { template: { spec: { containers: [{ name: "root" }] } } } }), resource("kubernetes:apps/v1:DaemonSet", { spec: { template: { spec: { ...restrictedPod, hostNetwork: true } } } })],
+    },
+};
+
+describe("policy pack", () => {
+    it("has a passing and a failing case for every rule", () => {
+        assert.deepEqual(Object.keys(CASES).sort(), RULES.map((candidate) => candidate.name).sort());
+    });
+
+    for (const [name, cases] of Object.entries(CASES)) {
+        it(`${name}: passes the good resources and fails each broken one`, () => {
+            const judge = (subject: CheckedResource) => rule(name).check(subject, cases.context?.(subject) ?? context());
+            for (const subject of cases.pass) assert.deepEqual(judge(subject), [], `${subject.type} ${JSON.stringify(subject.inputs)}`);
+            for (const subject of cases.fail) assert.ok(judge(subject).length > 0, `${subject.type} ${JSON.stringify(subject.inputs)} should fail`);
+        });
+    }
+
+    it("judges production-only rules only in production", () => {
+        const weak = resource("aws:rds/instance:Instance", { multiAz: false, backupRetentionPeriod: 7 });
+        assert.deepEqual(rule("production-database-resilience").check(weak, context([], false)), []);
+    });
+
+    for (const stack of STACKS) {
+        it(`${stack}: the real plan breaks no rule`, async () => {
+            const { project, config } = readStackConfig(PROJECT_DIRECTORY, stack);
+            assert.deepEqual(checkPlan(await realPlan(stack), parseConfig(project, stack, config)), []);
+        });
+    }
+
+    it("fails the plan command when prod's database is on a single zone, naming the rule and the resource", () => {
+        const directory = withStackValue("prod", ["database", "multiAz"], false);
+        const result = spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", join(PROJECT_DIRECTORY, "tools/plan.ts"), "--stack", "prod", "--dir", directory, "--policy"], {
+            cwd: PROJECT_DIRECTORY, encoding: "utf8",
+        });
+        assert.equal(result.status, 1, result.stderr);
+        assert.match(result.stdout, /\[mandatory\] production-database-resilience: urn:pulumi:prod::platform::platform:data:Postgres\$aws:rds\/instance:Instance::platform-prod-postgres: not Multi-AZ/);
+    });
+
+    it("only warns in an advisory stack", () => {
+        const directory = withStackValue("dev", ["cluster", "publicAccessCidrs"], ["0.0.0.0/0"]);
+        const result = spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", join(PROJECT_DIRECTORY, "tools/plan.ts"), "--stack", "dev", "--dir", directory, "--policy"], {
+            cwd: PROJECT_DIRECTORY, encoding: "utf8",
+        });
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, /\[advisory\] eks-hardened-control-plane: urn:pulumi:dev::platform::platform:cluster:Cluster\$eks:index:Cluster::platform-dev-cluster: the API endpoint is open to the internet/);
+    });
+});
