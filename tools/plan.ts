@@ -8,16 +8,17 @@ import { parseArgs } from "node:util";
 import { parseConfig } from "../infra/config";
 import { PlanError } from "./mock-engine";
 import { checkPlan, formatViolations } from "./policy-check";
+import { diffPlans, formatDiff, planAtRevision } from "./diff";
 import { PROJECT_DIRECTORY, planDocument, planStack } from "./plan-stack";
 import { StackFileError, readStackConfig } from "./stack-files";
 import { summarize } from "./summary";
 
-const USAGE = "usage: npm run plan -- --stack <dev|staging|prod> [--out DIR] [--dir PROJECT_DIR] [--policy]";
+const USAGE = "usage: npm run plan -- --stack <dev|staging|prod> [--out DIR] [--dir PROJECT_DIR] [--policy] [--diff GIT_REF]";
 
 async function main(argv: string[]): Promise<number> {
-    let values: { stack?: string; out?: string; dir?: string; policy?: boolean };
+    let values: { stack?: string; out?: string; dir?: string; policy?: boolean; diff?: string };
     try {
-        ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string" }, dir: { type: "string" }, policy: { type: "boolean" } }, strict: true }));
+        ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string" }, dir: { type: "string" }, policy: { type: "boolean" }, diff: { type: "string" } }, strict: true }));
     } catch (error) {
         process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
         return 2;
@@ -45,6 +46,11 @@ async function main(argv: string[]): Promise<number> {
             writeFileSync(target, content);
         }
         process.stdout.write(`\nWrote ${join(out, "plan.json")} and ${Object.keys(plan.files).length} files under ${join(out, "files")}\n`);
+    }
+    if (values.diff) {
+        const changes = diffPlans(planAtRevision(directory, values.diff, values.stack), plan);
+        process.stdout.write(`\n${formatDiff(changes)}\n`);
+        if (values.out) writeFileSync(join(resolve(values.out), "diff.json"), `${JSON.stringify(changes, null, 2)}\n`);
     }
     if (values.policy) {
         const { project, config } = readStackConfig(directory, values.stack);

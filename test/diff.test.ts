@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { diffPlans, formatDiff } from "../tools/diff";
+import { PROJECT_DIRECTORY } from "../tools/plan-stack";
+import { plan, realPlan, withStackValue } from "./harness";
+
+describe("plan diff", () => {
+    it("finds nothing to change between a plan and itself", async () => {
+        const p = await realPlan("dev");
+        assert.deepEqual(diffPlans(p, p), []);
+        assert.equal(formatDiff([]), "Diff: nothing to change");
+    });
+
+    it("reports a new VPC block as replacements of the VPC and its subnets", async () => {
+        const after = await plan("staging", { directory: withStackValue("staging", ["network", "cidr"], "10.21.0.0/16") });
+        const changes = diffPlans(await realPlan("staging"), after);
+        const vpc = changes.find((change) => change.type === "aws:ec2/vpc:Vpc")!;
+        assert.equal(vpc.kind, "replace");
+        assert.deepEqual(vpc.changes.find((property) => property.path === "cidrBlock"), { path: "cidrBlock", before: "10.20.0.0/16", after: "10.21.0.0/16", forcesReplacement: true });
+        const subnets = changes.filter((change) => change.type === "aws:ec2/subnet:Subnet");
+        assert.equal(subnets.length, 9);
+        assert.ok(subnets.every((subnet) => subnet.kind === "replace"));
+        assert.match(formatDiff(changes), /\+- replace urn:pulumi:staging::platform::platform:network:Network\$aws:ec2\/vpc:Vpc::platform-staging-network-vpc\n\s+cidrBlock: "10\.20\.0\.0\/16" => "10\.21\.0\.0\/16"  \[forces replacement\]/);
+    });
+
+    it("reports a retention change as in-place updates with property paths, and new resources as creations", async () => {
+        const changes = diffPlans(await realPlan("dev"), await plan("dev", { directory: withStackValue("dev", ["network", "natGateways"], 2) }));
+        const created = changes.filter((change) => change.kind === "create").map((change) => change.type).sort();
+        assert.deepEqual(created, ["aws:ec2/eip:Eip", "aws:ec2/natGateway:NatGateway"]);
+        const route = changes.find((change) => change.urn.endsWith("platform-dev-network-private-us-east-1b") && change.type === "aws:ec2/routeTable:RouteTable")!;
+        assert.equal(route.kind, "update");
+        assert.deepEqual(route.changes.map((property) => property.path), ["routes[0].natGatewayId"]);
+    });
+
+    it("plans HEAD in a worktree and finds nothing to change on a clean tree", function () {
+        this.timeout(120_000);
+        const dirty = spawnSync("git", ["status", "--porcelain", "--", "Pulumi.yaml", "Pulumi.*.yaml", "infra", "github"], { cwd: PROJECT_DIRECTORY, encoding: "utf8" });
+        if (dirty.status !== 0 || dirty.stdout.trim() !== "") this.skip();
+        const result = spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--diff", "HEAD"], { cwd: PROJECT_DIRECTORY, encoding: "utf8" });
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, /Diff: nothing to change/);
+        const worktrees = spawnSync("git", ["worktree", "list"], { cwd: PROJECT_DIRECTORY, encoding: "utf8" }).stdout.trim().split("\n");
+        assert.equal(worktrees.length, 1, "the temporary worktree is gone");
+    });
+});

@@ -1,0 +1,102 @@
+/**
+ * What a change to the program or its stack files does to a stack, without a cloud: two offline plans compared by URN,
+ * reported the way `pulumi preview` does (create, delete, replace, update, with property paths).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PlanError, type Plan, type PlannedResource } from "./mock-engine";
+import { REPLACEMENT_PROPERTIES } from "./replacements";
+
+export type PlanResources = Pick<Plan, "resources">;
+
+export interface PropertyChange {
+    path: string;
+    before: unknown;
+    after: unknown;
+    forcesReplacement: boolean;
+}
+
+export interface ResourceChange {
+    kind: "create" | "delete" | "replace" | "update";
+    urn: string;
+    type: string;
+    changes: PropertyChange[];
+}
+
+/** Paths where two values differ: `a.b[2].c`. Objects are compared key by key, arrays index by index. */
+function differences(before: unknown, after: unknown, path: string): { path: string; before: unknown; after: unknown }[] {
+    if (JSON.stringify(before) === JSON.stringify(after)) return [];
+    const bothObjects = before !== null && after !== null && typeof before === "object" && typeof after === "object";
+    if (!bothObjects || Array.isArray(before) !== Array.isArray(after)) return [{ path, before, after }];
+    if (Array.isArray(before) && Array.isArray(after)) {
+        return Array.from({ length: Math.max(before.length, after.length) }, (_, index) => differences(before[index], after[index], `${path}[${index}]`)).flat();
+    }
+    const keys = [...new Set([...Object.keys(before as object), ...Object.keys(after as object)])].sort();
+    return keys.flatMap((key) => differences((before as Record<string, unknown>)[key], (after as Record<string, unknown>)[key], path ? `${path}.${key}` : key));
+}
+
+function changesOf(before: PlannedResource, after: PlannedResource): PropertyChange[] {
+    const replacing = REPLACEMENT_PROPERTIES[after.type] ?? [];
+    return [
+        ...differences(before.inputs, after.inputs, "").map((change) => ({ ...change, forcesReplacement: replacing.includes(change.path.split(/[.[]/)[0]) })),
+        ...differences(before.options, after.options, "options").map((change) => ({ ...change, forcesReplacement: false })),
+    ];
+}
+
+export function diffPlans(before: PlanResources, after: PlanResources): ResourceChange[] {
+    const old = new Map(before.resources.map((resource) => [resource.urn, resource]));
+    const next = new Map(after.resources.map((resource) => [resource.urn, resource]));
+    const result: ResourceChange[] = [];
+    for (const [urn, resource] of next) {
+        const previous = old.get(urn);
+        if (!previous) {
+            result.push({ kind: "create", urn, type: resource.type, changes: [] });
+            continue;
+        }
+        const changes = changesOf(previous, resource);
+        if (changes.length > 0) result.push({ kind: changes.some((change) => change.forcesReplacement) ? "replace" : "update", urn, type: resource.type, changes });
+    }
+    for (const [urn, resource] of old) if (!next.has(urn)) result.push({ kind: "delete", urn, type: resource.type, changes: [] });
+    return result;
+}
+
+const SYMBOL = { create: "+", delete: "-", replace: "+-", update: "~" } as const;
+const show = (value: unknown): string => (value === undefined ? "(absent)" : JSON.stringify(value));
+
+export function formatDiff(changes: readonly ResourceChange[]): string {
+    if (changes.length === 0) return "Diff: nothing to change";
+    const counts = (["create", "update", "replace", "delete"] as const).map((kind) => `${changes.filter((change) => change.kind === kind).length} to ${kind}`);
+    const lines = [`Diff: ${counts.join(", ")}`];
+    for (const change of changes) {
+        lines.push(`  ${SYMBOL[change.kind].padEnd(2)} ${change.kind} ${change.urn}`);
+        for (const property of change.changes) {
+            lines.push(`      ${property.path}: ${show(property.before)} => ${show(property.after)}${property.forcesReplacement ? "  [forces replacement]" : ""}`);
+        }
+    }
+    return lines.join("\n");
+}
+
+/**
+ * Plans a stack as it was at a git revision: the revision is checked out in a temporary worktree, which borrows this
+ * checkout's node_modules, and its own plan command writes plan.json. The worktree is removed whatever happens.
+ */
+export function planAtRevision(repository: string, revision: string, stack: string): PlanResources {
+    const worktree = mkdtempSync(join(tmpdir(), "plan-diff-"));
+    const out = mkdtempSync(join(tmpdir(), "plan-diff-out-"));
+    const git = (...args: string[]) => spawnSync("git", ["-C", repository, ...args], { encoding: "utf8" });
+    try {
+        const added = git("worktree", "add", "--detach", "--force", worktree, revision);
+        if (added.status !== 0) throw new PlanError(`--diff: cannot check out ${revision}: ${added.stderr.trim()}`);
+        symlinkSync(join(repository, "node_modules"), join(worktree, "node_modules"), "dir");
+        const planned = spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", stack, "--out", out], { cwd: worktree, encoding: "utf8" });
+        if (planned.status !== 0) throw new PlanError(`--diff: planning ${stack} at ${revision} failed:\n${planned.stderr.trim()}`);
+        return JSON.parse(readFileSync(join(out, "plan.json"), "utf8")) as PlanResources;
+    } finally {
+        git("worktree", "remove", "--force", worktree);
+        rmSync(worktree, { recursive: true, force: true });
+        rmSync(out, { recursive: true, force: true });
+        git("worktree", "prune");
+    }
+}
