@@ -20,7 +20,7 @@ describe("plan diff", () => {
         const subnets = changes.filter((change) => change.type === "aws:ec2/subnet:Subnet");
         assert.equal(subnets.length, 9);
         assert.ok(subnets.every((subnet) => subnet.kind === "replace"));
-        assert.match(formatDiff(changes), /\+- replace urn:pulumi:staging::platform::platform:network:Network\$aws:ec2\/vpc:Vpc::platform-staging-network-vpc\n\s+cidrBlock: "10\.20\.0\.0\/16" => "10\.21\.0\.0\/16"  \[forces replacement\]/);
+        assert.match(formatDiff(changes), /\+- replace urn:pulumi:staging::platform::platform:network:Network\$aws:ec2\/vpc:Vpc::platform-staging-network-vpc\n\s+cidrBlock: "10\.20\.0\.0\/16" => "10\.21\.0\.0\/16" {2}\[forces replacement\]/);
     });
 
     it("reports a retention change as in-place updates with property paths, and new resources as creations", async () => {
