@@ -79,7 +79,8 @@ export class Cluster extends pulumi.ComponentResource {
             principalArn: pulumi.interpolate`arn:aws:iam::${args.accountId}:role/${role}`,
             accessPolicies: { admin: { policyArn: ACCESS_POLICY("AmazonEKSClusterAdminPolicy"), accessScope: { type: "cluster" } } },
         }]));
-        const namespaceEntries = Object.fromEntries(args.namespaceAccess.map((access, index) => [`deploy-${access.namespace}-${index === 0 ? "" : index}`.replace(/-$/, ""), {
+        // Keyed by namespace: one deploy role per namespace (a second one for the same namespace gets its position).
+        const namespaceEntries = Object.fromEntries(args.namespaceAccess.map((access, index) => [index === 0 ? `deploy-${access.namespace}` : `deploy-${access.namespace}-${index}`, {
             principalArn: access.roleArn,
             accessPolicies: { edit: { policyArn: ACCESS_POLICY("AmazonEKSEditPolicy"), accessScope: { type: "namespace", namespaces: [access.namespace] } } },
         }]));
