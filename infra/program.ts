@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createGithubProvider } from "../github/provider";
 import { GithubEnvironment } from "../github/environment";
 import { GithubRepository } from "../github/repository";
-import { REQUIRED_CHECKS } from "../github/workflows/checks";
+import { requiredChecks, workflowFiles } from "../github/workflows";
 import { allowedActionPatterns } from "../github/workflows/catalogue";
 import { ClusterAddons } from "./addons";
 import { Backups } from "./backups";
@@ -208,9 +208,9 @@ export async function program(): Promise<Record<string, unknown>> {
             codeOwners: config.codeOwners,
             githubApp: config.githubApp,
             services: config.services,
-            requiredChecks: REQUIRED_CHECKS,
+            requiredChecks: requiredChecks(config),
             allowedActions: allowedActionPatterns(),
-            extraFiles: [],
+            extraFiles: workflowFiles(config),
         }, { provider: githubProvider });
     }
 

@@ -3,7 +3,6 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { codeOwners, dependabotConfig } from "../github/files";
-import { REQUIRED_CHECKS } from "../github/workflows/checks";
 import { ACTIONS, allowedActionPatterns } from "../github/workflows/catalogue";
 import { PlanError } from "../tools/mock-engine";
 import { PROJECT_DIRECTORY } from "../tools/plan-stack";
@@ -80,13 +79,17 @@ describe("GitHub", () => {
             for (const ruleset of rulesets.values()) assert.deepEqual(ruleset.bypassActors, [{ actorId: 1000101, actorType: "Integration", bypassMode: "always" }]);
             const main = rulesets.get("branch main")!.rules as Record<string, unknown>;
             assert.deepEqual(main.pullRequest, { requiredApprovingReviewCount: 2, dismissStaleReviewsOnPush: true, requireCodeOwnerReview: true, requireLastPushApproval: true, requiredReviewThreadResolution: true });
-            assert.deepEqual(main.requiredStatusChecks, { requiredChecks: REQUIRED_CHECKS.all.map((context) => ({ context })), strictRequiredStatusChecksPolicy: true });
+            // The required check is the CI workflow's aggregate job, as rendered into the committed ci.yml.
+            const ci = parse((await realPlan("prod")).files[".github/workflows/ci.yml"]);
+            const aggregate = Object.keys(ci.jobs).filter((id) => ci.jobs[id].if === "always()");
+            assert.deepEqual(aggregate, ["ci-status"]);
+            assert.deepEqual(main.requiredStatusChecks, { requiredChecks: aggregate.map((context) => ({ context })), strictRequiredStatusChecksPolicy: true });
             assert.deepEqual([main.requiredSignatures, main.requiredLinearHistory, main.nonFastForward, main.deletion], [true, true, true, true]);
             assert.deepEqual((rulesets.get("branch main")!.conditions as { refName: { includes: string[] } }).refName.includes, ["~DEFAULT_BRANCH"]);
             const staging = rulesets.get("branch staging")!.rules as { pullRequest: { requiredApprovingReviewCount: number }; requiredStatusChecks: { requiredChecks: unknown[] } };
             const develop = rulesets.get("branch develop")!.rules as typeof staging;
-            assert.deepEqual([staging.pullRequest.requiredApprovingReviewCount, staging.requiredStatusChecks.requiredChecks.length], [1, REQUIRED_CHECKS.all.length]);
-            assert.deepEqual([develop.pullRequest.requiredApprovingReviewCount, develop.requiredStatusChecks.requiredChecks.length], [1, REQUIRED_CHECKS.basic.length]);
+            assert.deepEqual([staging.pullRequest.requiredApprovingReviewCount, staging.requiredStatusChecks.requiredChecks], [1, aggregate.map((context) => ({ context }))]);
+            assert.deepEqual([develop.pullRequest.requiredApprovingReviewCount, develop.requiredStatusChecks.requiredChecks], [1, aggregate.map((context) => ({ context }))]);
             assert.deepEqual(rulesets.get("release tags")!.rules, { deletion: true, update: true, nonFastForward: true });
         });
 

@@ -20,3 +20,20 @@ export const ACTIONS: Readonly<Record<string, PinnedAction>> = Object.freeze(Obj
 export function allowedActionPatterns(): string[] {
     return Object.keys(ACTIONS).sort().map((repository) => `${repository}@*`);
 }
+
+/** `owner/repo[/path]@<sha>`: the only way a workflow names an action. The version comment is added when rendering. */
+export type ActionReference = string & { readonly __pinned: unique symbol };
+
+/** A reference to a catalogued action (optionally a sub-action path, as github/codeql-action/init), pinned by SHA. */
+export function action(repository: keyof typeof pins.actions, path?: string): ActionReference {
+    const pin = ACTIONS[repository];
+    return `${repository}${path ? `/${path}` : ""}@${pin.sha}` as ActionReference;
+}
+
+/** The version a pinned reference stands for, for the comment beside it. */
+export function versionOf(reference: string): string | undefined {
+    const [name, sha] = reference.split("@");
+    const repository = name.split("/").slice(0, 2).join("/");
+    const pin = ACTIONS[repository];
+    return pin && pin.sha === sha ? pin.version : undefined;
+}

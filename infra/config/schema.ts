@@ -143,8 +143,22 @@ export const deployTargetSchema = z.strictObject({
     tagPatterns: z.array(z.string().min(1)).default([]),
 });
 
+/** What the generated CI holds the services to. */
+export const ciSchema = z.strictObject({
+    /** Unit tests fail below this line coverage, in percent. */
+    coverageThreshold: z.number().min(0).max(100).default(80),
+    /** Toolchain versions the CI recipes install. */
+    versions: z.strictObject({
+        node: z.string().default("22"),
+        python: z.string().default("3.12"),
+        go: z.string().default("1.24"),
+        java: z.string().default("21"),
+    }).default({ node: "22", python: "3.12", go: "1.24", java: "21" }),
+});
+
 export const projectSchema = z.strictObject({
     organization: organizationSchema,
+    ci: ciSchema.default({ coverageThreshold: 80, versions: { node: "22", python: "3.12", go: "1.24", java: "21" } }),
     repository: repositorySchema,
     githubApp: githubAppSchema,
     /** CODEOWNERS: a path pattern to the team keys (of `teams`) that own it; order matters, the last match wins. */
