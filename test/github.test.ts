@@ -74,22 +74,27 @@ describe("GitHub", () => {
 
     describe("the control stack (prod)", () => {
         it("protects main, staging and develop with rulesets that only the App may bypass", async () => {
-            const rulesets = new Map(ofType(await realPlan("prod"), "github:index/repositoryRuleset:RepositoryRuleset").map((ruleset) => [ruleset.inputs.name, ruleset.inputs as Record<string, unknown>]));
+            const p = await realPlan("prod");
+            const rulesets = new Map(ofType(p, "github:index/repositoryRuleset:RepositoryRuleset").map((ruleset) => [ruleset.inputs.name, ruleset.inputs as Record<string, unknown>]));
             assert.deepEqual([...rulesets.keys()].sort(), ["branch develop", "branch main", "branch staging", "release tags"]);
             for (const ruleset of rulesets.values()) assert.deepEqual(ruleset.bypassActors, [{ actorId: 1000101, actorType: "Integration", bypassMode: "always" }]);
             const main = rulesets.get("branch main")!.rules as Record<string, unknown>;
             assert.deepEqual(main.pullRequest, { requiredApprovingReviewCount: 2, dismissStaleReviewsOnPush: true, requireCodeOwnerReview: true, requireLastPushApproval: true, requiredReviewThreadResolution: true });
             // The required check is the CI workflow's aggregate job, as rendered into the committed ci.yml.
-            const ci = parse((await realPlan("prod")).files[".github/workflows/ci.yml"]);
-            const aggregate = Object.keys(ci.jobs).filter((id) => ci.jobs[id].if === "always()");
-            assert.deepEqual(aggregate, ["ci-status"]);
-            assert.deepEqual(main.requiredStatusChecks, { requiredChecks: aggregate.map((context) => ({ context })), strictRequiredStatusChecksPolicy: true });
+            const aggregateOf = (file: string) => {
+                const jobs = parse(p.files[`.github/workflows/${file}`]).jobs as Record<string, { if?: string }>;
+                return Object.keys(jobs).filter((id) => jobs[id].if === "always()");
+            };
+            const basic = aggregateOf("ci.yml");
+            const all = [...basic, ...aggregateOf("security.yml")];
+            assert.deepEqual(all, ["ci-status", "security-status"]);
+            assert.deepEqual(main.requiredStatusChecks, { requiredChecks: all.map((context) => ({ context })), strictRequiredStatusChecksPolicy: true });
             assert.deepEqual([main.requiredSignatures, main.requiredLinearHistory, main.nonFastForward, main.deletion], [true, true, true, true]);
             assert.deepEqual((rulesets.get("branch main")!.conditions as { refName: { includes: string[] } }).refName.includes, ["~DEFAULT_BRANCH"]);
             const staging = rulesets.get("branch staging")!.rules as { pullRequest: { requiredApprovingReviewCount: number }; requiredStatusChecks: { requiredChecks: unknown[] } };
             const develop = rulesets.get("branch develop")!.rules as typeof staging;
-            assert.deepEqual([staging.pullRequest.requiredApprovingReviewCount, staging.requiredStatusChecks.requiredChecks], [1, aggregate.map((context) => ({ context }))]);
-            assert.deepEqual([develop.pullRequest.requiredApprovingReviewCount, develop.requiredStatusChecks.requiredChecks], [1, aggregate.map((context) => ({ context }))]);
+            assert.deepEqual([staging.pullRequest.requiredApprovingReviewCount, staging.requiredStatusChecks.requiredChecks], [1, all.map((context) => ({ context }))]);
+            assert.deepEqual([develop.pullRequest.requiredApprovingReviewCount, develop.requiredStatusChecks.requiredChecks], [1, basic.map((context) => ({ context }))]);
             assert.deepEqual(rulesets.get("release tags")!.rules, { deletion: true, update: true, nonFastForward: true });
         });
 

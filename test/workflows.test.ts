@@ -11,7 +11,7 @@ const workflowsOf = (files: Record<string, string>) => Object.fromEntries(Object
 
 describe("workflows", () => {
     it("are committed by the control stack only", async () => {
-        assert.deepEqual(Object.keys(workflowsOf((await realPlan("prod")).files)), [".github/workflows/ci.yml"]);
+        assert.deepEqual(Object.keys(workflowsOf((await realPlan("prod")).files)).sort(), [".github/workflows/ci.yml", ".github/workflows/security.yml"]);
         for (const stack of ["dev", "staging"] as const) assert.deepEqual(workflowsOf((await realPlan(stack)).files), {});
     });
 
@@ -36,16 +36,18 @@ describe("workflows", () => {
     });
 
     it("harden every job: no top-level permissions, a timeout, checkout without credentials, no expression in shell", async () => {
-        const ci = parse((await realPlan("prod")).files[".github/workflows/ci.yml"]);
-        assert.deepEqual(ci.permissions, {});
-        for (const [id, job] of Object.entries(ci.jobs) as [string, Record<string, unknown>][]) {
-            assert.ok(job.permissions !== undefined && typeof job["timeout-minutes"] === "number", id);
-            for (const step of (job.steps ?? []) as Record<string, unknown>[]) {
-                if (String(step.uses).startsWith("actions/checkout@")) assert.deepEqual(step.with, { "persist-credentials": false }, id);
-                assert.doesNotMatch(String(step.run ?? ""), /\$\{\{/, `${id}: ${String(step.name)}`);
+        for (const [path, content] of Object.entries(workflowsOf((await realPlan("prod")).files))) {
+            const workflow = parse(content);
+            assert.deepEqual(workflow.permissions, {}, path);
+            assert.equal(JSON.stringify(workflow.on).includes("pull_request_target"), false, path);
+            for (const [id, job] of Object.entries(workflow.jobs) as [string, Record<string, unknown>][]) {
+                assert.ok(job.permissions !== undefined && typeof job["timeout-minutes"] === "number", `${path} ${id}`);
+                for (const step of (job.steps ?? []) as Record<string, unknown>[]) {
+                    if (String(step.uses).startsWith("actions/checkout@")) assert.equal((step.with as Record<string, unknown>)["persist-credentials"], false, `${path} ${id}`);
+                    assert.doesNotMatch(String(step.run ?? ""), /\$\{\{/, `${path} ${id}: ${String(step.name)}`);
+                }
             }
         }
-        assert.equal(JSON.stringify(ci).includes("pull_request_target"), false);
     });
 
     it("run each service's checks only when its files change, with one aggregate that always runs", async () => {
@@ -59,6 +61,22 @@ describe("workflows", () => {
         assert.deepEqual([...aggregate.needs].sort(), Object.keys(ci.jobs).filter((id) => id !== "ci-status").sort());
         assert.deepEqual(Object.keys(ci.jobs.integration.services).sort(), ["postgres", "redis"]);
         assert.equal(ci.concurrency["cancel-in-progress"], "${{ github.event_name == 'pull_request' }}");
+    });
+
+    it("scans for vulnerabilities, secrets and licences, and sends findings to code scanning", async () => {
+        const security = parse((await realPlan("prod")).files[".github/workflows/security.yml"]);
+        assert.deepEqual(Object.keys(security.on).sort(), ["pull_request", "schedule"]);
+        assert.deepEqual(security.jobs.codeql.strategy.matrix.language, ["javascript-typescript", "python"]);
+        const review = security.jobs["dependency-review"];
+        assert.equal(review.if, "github.event_name == 'pull_request'");
+        assert.equal(review.steps[1].with["allow-licenses"], "MIT, Apache-2.0, BSD-2-Clause, BSD-3-Clause, ISC, 0BSD");
+        for (const job of ["trivy-fs", "trivy-iac"]) {
+            const steps = security.jobs[job].steps as { uses: string; with: Record<string, string> }[];
+            assert.equal(steps[1].with.severity, "CRITICAL,HIGH");
+            assert.ok(steps[2].uses.startsWith("github/codeql-action/upload-sarif@"));
+            assert.deepEqual(security.jobs[job].permissions, { contents: "read", "security-events": "write" });
+        }
+        assert.deepEqual([...security.jobs["security-status"].needs].sort(), Object.keys(security.jobs).filter((id) => id !== "security-status").sort());
     });
 
     it("adds a new service's CI job with no code change", async () => {

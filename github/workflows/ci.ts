@@ -6,13 +6,13 @@
  */
 import type { PlatformConfig } from "../../infra/config";
 import { action } from "./catalogue";
+import { aggregateJob, checkout } from "./common";
 import { defineWorkflow, type Job, type Step, type Workflow } from "./model";
 import { RECIPES } from "./recipes";
 
 /** The aggregate job: its id is the status check's name. */
 export const CI_AGGREGATE_JOB = "ci-status";
 
-const checkout: Step = { name: "Check out", uses: action("actions/checkout"), with: { "persist-credentials": false } };
 const read = { contents: "read" } as const;
 
 export function ciWorkflow(config: Pick<PlatformConfig, "services" | "environments" | "ci">): Workflow<string> {
@@ -30,7 +30,7 @@ export function ciWorkflow(config: Pick<PlatformConfig, "services" | "environmen
             defaults: { run: { "working-directory": service.path } },
             env: { COVERAGE_THRESHOLD: String(config.ci.coverageThreshold) },
             steps: [
-                checkout,
+                checkout(),
                 recipe.setup(service, config.ci.versions),
                 { name: "Install", run: recipe.install },
                 { name: "Lint", run: recipe.lint },
@@ -55,7 +55,7 @@ export function ciWorkflow(config: Pick<PlatformConfig, "services" | "environmen
             },
             env: { DATABASE_URL: "postgresql://postgres:postgres@localhost:5432/app", REDIS_URL: "redis://localhost:6379" },
             steps: [
-                checkout,
+                checkout(),
                 ...storeUsers.flatMap((service): Step[] => [
                     RECIPES[service.runtime].setup(service, config.ci.versions),
                     { name: `${service.name}: install`, run: RECIPES[service.runtime].install, "working-directory": service.path },
@@ -82,7 +82,7 @@ export function ciWorkflow(config: Pick<PlatformConfig, "services" | "environmen
                 "timeout-minutes": 5,
                 outputs: Object.fromEntries(config.services.map((service) => [service.name, `\${{ steps.filter.outputs.${service.name} }}`])),
                 steps: [
-                    checkout,
+                    checkout(),
                     {
                         name: "Compare with the base",
                         id: "filter",
@@ -93,19 +93,7 @@ export function ciWorkflow(config: Pick<PlatformConfig, "services" | "environmen
             },
             ...serviceJobs,
             ...integration,
-            [CI_AGGREGATE_JOB]: {
-                name: CI_AGGREGATE_JOB,
-                "runs-on": "ubuntu-latest",
-                needs: needed,
-                if: "always()",
-                permissions: {},
-                "timeout-minutes": 5,
-                steps: [{
-                    name: "Fail if a needed job failed or was cancelled",
-                    env: { RESULTS: "${{ toJSON(needs) }}" },
-                    run: "failed=$(echo \"$RESULTS\" | jq -r 'to_entries[] | select(.value.result == \"failure\" or .value.result == \"cancelled\") | .key')\nif [ -n \"$failed\" ]; then echo \"::error::failed or cancelled: $failed\"; exit 1; fi\necho \"every needed job succeeded or was skipped\"",
-                }],
-            },
+            [CI_AGGREGATE_JOB]: aggregateJob(CI_AGGREGATE_JOB, needed),
         },
     });
 }

@@ -3,21 +3,24 @@ import type { PlatformConfig } from "../../infra/config";
 import type { RepositoryFileSpec } from "../files";
 import { CI_AGGREGATE_JOB, ciWorkflow } from "./ci";
 import { renderWorkflow } from "./render";
+import { SECURITY_AGGREGATE_JOB, securityWorkflow } from "./security";
 
 type WorkflowConfig = Pick<PlatformConfig, "services" | "environments" | "ci">;
 
 export function workflowFiles(config: WorkflowConfig): RepositoryFileSpec[] {
     return [
         { path: ".github/workflows/ci.yml", content: renderWorkflow(ciWorkflow(config)), purpose: "CI from the services of Pulumi.yaml" },
+        { path: ".github/workflows/security.yml", content: renderWorkflow(securityWorkflow(config)), purpose: "security scans" },
     ];
 }
 
 /**
- * The checks each branch rule level requires: the CI aggregate job's name, taken from the CI model. (`all` gains the
- * security workflow's aggregate when that workflow exists.)
+ * The checks each branch rule level requires, taken from the models: `basic` is CI's aggregate job, `all` adds the
+ * security workflow's.
  */
 export function requiredChecks(config: WorkflowConfig): { basic: string[]; all: string[] } {
-    const ci = ciWorkflow(config);
-    if (!(CI_AGGREGATE_JOB in ci.jobs)) throw new Error(`the CI workflow has no ${CI_AGGREGATE_JOB} job`);
-    return { basic: [CI_AGGREGATE_JOB], all: [CI_AGGREGATE_JOB] };
+    for (const [workflow, job] of [[ciWorkflow(config), CI_AGGREGATE_JOB], [securityWorkflow(config), SECURITY_AGGREGATE_JOB]] as const) {
+        if (!(job in workflow.jobs)) throw new Error(`the ${workflow.name} workflow has no ${job} job`);
+    }
+    return { basic: [CI_AGGREGATE_JOB], all: [CI_AGGREGATE_JOB, SECURITY_AGGREGATE_JOB] };
 }

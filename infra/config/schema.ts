@@ -147,6 +147,8 @@ export const deployTargetSchema = z.strictObject({
 export const ciSchema = z.strictObject({
     /** Unit tests fail below this line coverage, in percent. */
     coverageThreshold: z.number().min(0).max(100).default(80),
+    /** SPDX licences a pull request may bring in through its dependencies. */
+    licenseAllowList: z.array(z.string().min(1)).min(1).default(["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "0BSD"]),
     /** Toolchain versions the CI recipes install. */
     versions: z.strictObject({
         node: z.string().default("22"),
@@ -158,7 +160,7 @@ export const ciSchema = z.strictObject({
 
 export const projectSchema = z.strictObject({
     organization: organizationSchema,
-    ci: ciSchema.default({ coverageThreshold: 80, versions: { node: "22", python: "3.12", go: "1.24", java: "21" } }),
+    ci: ciSchema.default({ coverageThreshold: 80, licenseAllowList: ["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "0BSD"], versions: { node: "22", python: "3.12", go: "1.24", java: "21" } }),
     repository: repositorySchema,
     githubApp: githubAppSchema,
     /** CODEOWNERS: a path pattern to the team keys (of `teams`) that own it; order matters, the last match wins. */
