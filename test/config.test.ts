@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseConfig } from "../infra/config";
 import { PlanError } from "../tools/mock-engine";
 import { PROJECT_DIRECTORY } from "../tools/plan-stack";
-import { readStackConfig } from "../tools/stack-files";
+import { StackFileError, readStackConfig } from "../tools/stack-files";
 import { STACKS, plan, projectCopy, rejection, withStackValue, type StackName } from "./harness";
 
 const parse = (stack: string, directory = PROJECT_DIRECTORY) => {
@@ -104,10 +104,9 @@ describe("config", () => {
         assert.equal(result.stdout, "");
     });
 
-    it("the plan command refuses a stack that has no stack file", () => {
-        const result = spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", join(PROJECT_DIRECTORY, "tools/plan.ts"), "--stack", "qa"], {
-            cwd: PROJECT_DIRECTORY, encoding: "utf8",
-        });
+    it("refuses a stack that has no stack file", () => {
+        assert.throws(() => readStackConfig(PROJECT_DIRECTORY, "qa"), (error: Error) => error instanceof StackFileError && /Pulumi\.qa\.yaml: no such stack file/.test(error.message));
+    });
         assert.equal(result.status, 1);
         assert.match(result.stderr, /Pulumi\.qa\.yaml: no such stack file/);
     });

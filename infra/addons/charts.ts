@@ -1,25 +1,67 @@
 /**
- * Every Helm chart the cluster runs, pinned in one place. Each version was read from the chart's Chart.yaml on the
- * default branch of its repository (commit date in brackets) on 2026-11-22:
- * - metrics-server 3.13.1 (app 0.8.1): kubernetes-sigs/metrics-server charts/metrics-server [2026-08-04]
- * - aws-load-balancer-controller 3.5.0 (app v3.5.0): aws/eks-charts stable/aws-load-balancer-controller [2026-08-03]
- * - cluster-autoscaler 9.59.0 (app 1.35.0, matching Kubernetes 1.35): kubernetes/autoscaler
- *   cluster-autoscaler/charts/cluster-autoscaler [2026-08-22]
- * - secrets-store-csi-driver 1.6.0: kubernetes-sigs/secrets-store-csi-driver charts/secrets-store-csi-driver [2026-04-30]
- * - secrets-store-csi-driver-provider-aws 3.1.1: aws/secrets-store-csi-driver-provider-aws
- *   charts/secrets-store-csi-driver-provider-aws [2026-06-04]
+ * Every Helm chart the cluster runs, pinned in one place: an exact version, never a range, so that a `pulumi up` next
+ * month installs what was reviewed today. Upgrading a chart is a one-line change here, reviewed like any other.
+ *
+ * Each version was read on 2026-11-22 from the chart's Chart.yaml on its repository's default branch and checked
+ * against the chart repository's published index (the `index.yaml` that `repository` serves, on the repository's
+ * `gh-pages` branch), where it is the newest entry; the date in brackets is when that index entry was created:
+ * - metrics-server 3.13.1 (app 0.8.1): github.com/kubernetes-sigs/metrics-server, charts/metrics-server [2026-06-11]
+ * - aws-load-balancer-controller 3.5.0 (app v3.5.0): github.com/aws/eks-charts,
+ *   stable/aws-load-balancer-controller [2026-08-03]
+ * - cluster-autoscaler 9.59.0 (app 1.35.0): github.com/kubernetes/autoscaler,
+ *   cluster-autoscaler/charts/cluster-autoscaler [2026-07-21]
+ * - secrets-store-csi-driver 1.6.0 (app 1.6.0): github.com/kubernetes-sigs/secrets-store-csi-driver,
+ *   charts/secrets-store-csi-driver [2026-04-29]
+ * - secrets-store-csi-driver-provider-aws 3.1.1 (image 3.1.1): github.com/aws/secrets-store-csi-driver-provider-aws,
+ *   charts/secrets-store-csi-driver-provider-aws [2026-06-02]
  */
 export interface PinnedChart {
+    /** The chart's name in its repository (also the release's name). */
     chart: string;
+    /** An exact chart version. */
     version: string;
+    /** The Helm repository that serves the chart. */
     repository: string;
+    /** Where the chart's documentation installs it. */
     namespace: string;
 }
 
 export const CHARTS = {
-    metricsServer: { chart: "metrics-server", version: "3.13.1", repository: "https://kubernetes-sigs.github.io/metrics-server/", namespace: "kube-system" },
-    loadBalancerController: { chart: "aws-load-balancer-controller", version: "3.5.0", repository: "https://aws.github.io/eks-charts", namespace: "kube-system" },
-    clusterAutoscaler: { chart: "cluster-autoscaler", version: "9.59.0", repository: "https://kubernetes.github.io/autoscaler", namespace: "kube-system" },
-    secretsStoreCsiDriver: { chart: "secrets-store-csi-driver", version: "1.6.0", repository: "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts", namespace: "kube-system" },
-    secretsStoreAwsProvider: { chart: "secrets-store-csi-driver-provider-aws", version: "3.1.1", repository: "https://aws.github.io/secrets-store-csi-driver-provider-aws", namespace: "kube-system" },
+    metricsServer: {
+        chart: "metrics-server",
+        version: "3.13.1",
+        repository: "https://kubernetes-sigs.github.io/metrics-server/",
+        namespace: "kube-system",
+    },
+    loadBalancerController: {
+        chart: "aws-load-balancer-controller",
+        version: "3.5.0",
+        repository: "https://aws.github.io/eks-charts",
+        namespace: "kube-system",
+    },
+    clusterAutoscaler: {
+        chart: "cluster-autoscaler",
+        version: "9.59.0",
+        repository: "https://kubernetes.github.io/autoscaler",
+        namespace: "kube-system",
+    },
+    secretsStoreCsiDriver: {
+        chart: "secrets-store-csi-driver",
+        version: "1.6.0",
+        repository: "https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts",
+        namespace: "kube-system",
+    },
+    secretsStoreAwsProvider: {
+        chart: "secrets-store-csi-driver-provider-aws",
+        version: "3.1.1",
+        repository: "https://aws.github.io/secrets-store-csi-driver-provider-aws",
+        namespace: "kube-system",
+    },
 } as const satisfies Record<string, PinnedChart>;
+
+/**
+ * The Cluster Autoscaler's image, the app version of chart 9.59.0. Its minor must be the cluster's Kubernetes minor
+ * (the autoscaler's README: "versioning scheme was changed to match Kubernetes minor releases exactly"; only matching
+ * pairs are tested): a Kubernetes upgrade in the stack files moves this and the chart together.
+ */
+export const CLUSTER_AUTOSCALER_IMAGE_TAG = "v1.35.0";
