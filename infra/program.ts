@@ -7,14 +7,16 @@ import * as awsSdk from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createGithubProvider } from "../github/provider";
 import { GithubEnvironment } from "../github/environment";
+import { environmentVariables } from "../github/environment-variables";
 import { GithubRepository } from "../github/repository";
 import { requiredChecks, workflowFiles } from "../github/workflows";
 import { allowedActionPatterns } from "../github/workflows/catalogue";
+import { SECRETS } from "../github/workflows/names";
 import { ClusterAddons } from "./addons";
 import { Backups } from "./backups";
 import { Cluster } from "./cluster";
 import { loadConfig } from "./config";
-import { Postgres } from "./data/postgres";
+import { Postgres, postgresIdentifier } from "./data/postgres";
 import { Redis } from "./data/redis";
 import { Workloads } from "./workloads";
 import { PulumiDeployments } from "./deployments";
@@ -60,6 +62,7 @@ export async function program(): Promise<Record<string, unknown>> {
         kmsKeyArn: keys.arns.alerts,
     }, scoped);
 
+    const promoteFrom = config.github.promoteFrom;
     const identity = new Identity(naming.name("identity"), {
         namePrefix,
         region,
@@ -71,6 +74,9 @@ export async function program(): Promise<Record<string, unknown>> {
         stack: config.stack,
         clusterName: naming.clusterName,
         servicesRepositoryPrefix: namePrefix,
+        // Production copies what staging ran: it reads `<project>-<source stack>/<service>` (stack names are
+        // environment names, a config rule) and snapshots its database before migrations.
+        ...(promoteFrom === undefined ? {} : { promoteFromRepositoryPrefix: `${config.project}-${promoteFrom}`, databaseInstanceId: postgresIdentifier(namePrefix) }),
     }, scoped);
 
     const cluster = new Cluster(naming.name("cluster"), {
@@ -91,7 +97,8 @@ export async function program(): Promise<Record<string, unknown>> {
         services: config.services.map((service) => service.name),
         settings: config.registry,
         kmsKeyArn: keys.arns.registry,
-        pushRoleArns: config.github.deployRole.pushImages ? [identity.deployRoleArn] : [],
+        // The deploy role writes images: built ones, or the digests it promotes. Nobody else may push.
+        pushRoleArns: [identity.deployRoleArn],
         pullRoleArns: [identity.deployRoleArn, cluster.nodeRoleArn],
         protect,
     }, scoped);
@@ -169,6 +176,7 @@ export async function program(): Promise<Record<string, unknown>> {
         namespace: naming.namespace,
         services: config.services,
         settings: config.workloads,
+        blueGreen: config.github.blueGreen,
         repositoryUrls: registry.repositoryUrls,
         targetGroupArns: edge.targetGroupArns,
         subnetCidrs: network.subnetCidrs,
@@ -184,21 +192,23 @@ export async function program(): Promise<Record<string, unknown>> {
 
     // GitHub: this stack's environment always; the repository-wide objects only in the control stack.
     const githubProvider = createGithubProvider(config, naming.name("github"));
-    const serviceVariables = Object.fromEntries(config.services.map((service) =>
-        [`ECR_REPOSITORY_${service.name.toUpperCase().replace(/-/g, "_")}`, registry.repositoryUrls[service.name]]));
     new GithubEnvironment(naming.name("github-environment"), {
         repository: config.repository.name,
         settings: config.github,
         teams: config.teams,
-        variables: {
-            AWS_REGION: region,
-            AWS_ROLE_ARN: identity.deployRoleArn,
-            EKS_CLUSTER_NAME: cluster.clusterName,
-            K8S_NAMESPACE: naming.namespace,
-            ...serviceVariables,
-            ...config.github.variables,
-        },
-        secrets: { SLACK_WEBHOOK_URL: config.secrets.slackWebhookUrl },
+        variables: environmentVariables(config, {
+            region,
+            deployRoleArn: identity.deployRoleArn,
+            clusterName: cluster.clusterName,
+            namespace: naming.namespace,
+            project: config.project,
+            namePrefix,
+            repositoryUrls: registry.repositoryUrls,
+            loadBalancerArnSuffix: edge.loadBalancerArnSuffix,
+            targetGroupArnSuffixes: edge.targetGroupArnSuffixes,
+            databaseInstanceId: postgresIdentifier(namePrefix),
+        }),
+        secrets: { [SECRETS.slackWebhookUrl]: config.secrets.slackWebhookUrl },
     }, { provider: githubProvider });
     if (config.environment.controlStack) {
         new GithubRepository(naming.name("github-repository"), {

@@ -37,7 +37,8 @@ describe("config", () => {
         assert.deepEqual([dev, staging, prod].map((c) => c.database.backupRetentionDays), [7, 14, 30]);
         assert.deepEqual([dev, staging, prod].map((c) => c.logs.retentionDays), [30, 30, 90]);
         assert.deepEqual([dev, staging, prod].map((c) => c.github.branch), ["develop", "staging", "main"]);
-        assert.deepEqual([dev, staging, prod].map((c) => c.github.deployRole.pushImages), [true, true, false]);
+        assert.deepEqual([dev, staging, prod].map((c) => c.github.promoteFrom), [undefined, undefined, "staging"]);
+        assert.deepEqual([dev, staging, prod].map((c) => c.github.blueGreen), [false, false, true]);
         assert.deepEqual([dev, staging, prod].map((c) => c.network.natGateways), [1, 1, 3]);
         assert.deepEqual([dev, staging, prod].map((c) => c.environment.controlStack), [false, false, true]);
         assert.deepEqual(Object.fromEntries(Object.entries(prod.branches).map(([branch, rule]) => [branch, rule.approvals])),
@@ -74,6 +75,12 @@ describe("config", () => {
             expect: [/platform:database\.instanceClass: got "r6g\.xlarge"; expected an RDS instance class/] },
         { title: "a zone outside the region", stack: "dev", path: ["aws", "availabilityZones", 2], value: "us-west-2c",
             expect: [/platform:aws\.availabilityZones\.2: got "us-west-2c"; expected a zone of the region us-east-1/] },
+        { title: "an environment variable name GitHub reserves", stack: "staging", path: ["github", "variables"], value: { GITHUB_SHA: "x" },
+            expect: [/platform:github\.variables\.GITHUB_SHA: got "GITHUB_SHA"; expected a name that does not start with GITHUB_/] },
+        { title: "an environment variable the program derives", stack: "prod", path: ["github", "variables"], value: { ECR_REPOSITORY_API: "x" },
+            expect: [/platform:github\.variables\.ECR_REPOSITORY_API: got "ECR_REPOSITORY_API"; expected a name the program does not already derive/] },
+        { title: "an environment name that is not the stack's", stack: "dev", path: ["environment", "name"], value: "development",
+            expect: [/platform:environment\.name: got "development"; expected "dev", the stack's name/] },
         { title: "a missing key", stack: "dev", path: ["logs"], value: {},
             expect: [/platform:logs\.retentionDays: got nothing \(the key is missing\)/] },
     ];

@@ -97,12 +97,13 @@ describe("registry", () => {
             assert.deepEqual(lifecycle.rules.map((rule: { selection: { countNumber: number } }) => rule.selection.countNumber), [stack === "prod" ? 14 : 7, stack === "prod" ? 50 : stack === "staging" ? 20 : 10]);
         });
 
-        it(`${stack}: ${stack === "prod" ? "nobody pushes (prod only pulls)" : "only the deploy role pushes"}`, async () => {
+        it(`${stack}: only the deploy role pushes (${stack === "prod" ? "the digests it promotes" : "the images it builds"})`, async () => {
             const p = await realPlan(stack);
             const policy = JSON.parse(String(ofType(p, "aws:ecr/repositoryPolicy:RepositoryPolicy")[0].inputs.policy));
             const sids = policy.Statement.map((statement: { Sid: string }) => statement.Sid);
-            assert.deepEqual(sids, stack === "prod" ? ["PullForDeployersAndNodes", "NoPushAtAll"] : ["PullForDeployersAndNodes", "PushForTheBuilder", "NoPushForAnyoneElse"]);
-            if (stack !== "prod") assert.deepEqual(policy.Statement[1].Principal.AWS, [p.outputs.deployRoleArn]);
+            assert.deepEqual(sids, ["PullForDeployersAndNodes", "PushForTheBuilder", "NoPushForAnyoneElse"]);
+            assert.deepEqual(policy.Statement[1].Principal.AWS, [p.outputs.deployRoleArn]);
+            assert.deepEqual(policy.Statement[2].Condition.StringNotEquals["aws:PrincipalArn"], [p.outputs.deployRoleArn]);
         });
     }
 

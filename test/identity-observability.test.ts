@@ -6,7 +6,7 @@ import { STACKS, ofType, one, plan, projectCopy, realPlan, withStackValue } from
 const ENVIRONMENT = { dev: "development", staging: "staging", prod: "production" } as const;
 const ROLE = { dev: "GitHubActions-Dev", staging: "GitHubActions-Staging", prod: "GitHubActions-Prod" } as const;
 
-type Statement = { Effect: string; Principal?: { Federated?: string }; Action: string | string[]; Resource?: string | string[]; Condition?: Record<string, Record<string, string | string[]>> };
+type Statement = { Sid?: string; Effect: string; Principal?: { Federated?: string }; Action: string | string[]; Resource?: string | string[]; Condition?: Record<string, Record<string, string | string[]>> };
 const statementsOf = (json: unknown): Statement[] => JSON.parse(String(json)).Statement;
 
 describe("identity", () => {
@@ -35,17 +35,24 @@ describe("identity", () => {
                 }
             });
 
-            it(stack === "prod" ? "lets the prod deploy role pull images but never push" : "lets the deploy role push and pull this stack's images", async () => {
+            it(stack === "prod" ? "lets the prod deploy role copy staging's images into its own registry, snapshot and watch" : "lets the deploy role push and pull this stack's images only", async () => {
                 const p = await realPlan(stack);
                 const policy = one(p, "aws:iam/rolePolicy:RolePolicy", "identity-deploy");
                 const statements = statementsOf(policy.inputs.policy);
-                const actions = statements.flatMap((statement) => [statement.Action].flat());
-                assert.equal(actions.includes("ecr:PutImage"), stack !== "prod");
-                assert.ok(actions.includes("ecr:BatchGetImage"));
-                const describe = statements.find((statement) => statement.Action === "eks:DescribeCluster")!;
-                assert.equal(describe.Resource, `arn:aws:eks:us-east-1:[computed: aws.accountId]:cluster/platform-${stack}-eks`);
-                for (const statement of statements.filter((candidate) => String(candidate.Action).startsWith("ecr:") && candidate.Action !== "ecr:GetAuthorizationToken")) {
-                    assert.equal(statement.Resource, `arn:aws:ecr:us-east-1:[computed: aws.accountId]:repository/platform-${stack}/*`);
+                const bySid = Object.fromEntries(statements.map((statement) => [statement.Sid, statement]));
+                const own = `arn:aws:ecr:us-east-1:[computed: aws.accountId]:repository/platform-${stack}/*`;
+                assert.equal(bySid.FindTheCluster.Resource, `arn:aws:eks:us-east-1:[computed: aws.accountId]:cluster/platform-${stack}-eks`);
+                assert.equal(bySid.PullThisStacksImages.Resource, own);
+                const push = bySid[stack === "prod" ? "CopyPromotedImagesIn" : "PushThisStacksImages"];
+                assert.deepEqual([push.Resource, [push.Action].flat().includes("ecr:PutImage")], [own, true]);
+                if (stack === "prod") {
+                    assert.equal(bySid.ReadTheSourceStacksImages.Resource, "arn:aws:ecr:us-east-1:[computed: aws.accountId]:repository/platform-staging/*");
+                    assert.ok(![bySid.ReadTheSourceStacksImages.Action].flat().includes("ecr:PutImage"), "never writes to staging");
+                    assert.deepEqual(bySid.SnapshotBeforeMigrations.Resource, [
+                        "arn:aws:rds:us-east-1:[computed: aws.accountId]:db:platform-prod-postgres",
+                        "arn:aws:rds:us-east-1:[computed: aws.accountId]:snapshot:platform-prod-postgres-predeploy-*"]);
+                } else {
+                    assert.deepEqual(Object.keys(bySid), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "PushThisStacksImages"]);
                 }
             });
 
@@ -71,8 +78,12 @@ describe("identity", () => {
     it("builds exact subjects and scoped permissions", () => {
         assert.equal(githubDeployTrust("p", "o", "r", "e").Statement[0].Condition!.StringEquals["token.actions.githubusercontent.com:sub"], "repo:o/r:environment:e");
         assert.deepEqual(pulumiDeploymentSubjects("org", "proj", "dev").map((subject) => subject.split(":")[9]), ["preview", "update", "refresh", "destroy"]);
-        const pull = deployPermissions({ region: "r", accountId: "1", clusterName: "c", repositoryPrefix: "p", pushImages: false });
-        assert.ok(!JSON.stringify(pull).includes("PutImage"));
+        const sids = (images: Parameters<typeof deployPermissions>[0]["images"], databaseInstanceId?: string) =>
+            deployPermissions({ region: "r", accountId: "1", clusterName: "c", repositoryPrefix: "p", images, databaseInstanceId }).Statement.map((statement) => statement.Sid);
+        assert.deepEqual(sids({ kind: "build" }), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "PushThisStacksImages"]);
+        // A promoting environment reads the source's repositories, writes the same images into its own, watches, snapshots.
+        assert.deepEqual(sids({ kind: "promote", sourcePrefix: "s" }, "db"), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "CopyPromotedImagesIn",
+            "ReadTheSourceStacksImages", "WatchTheRelease", "SnapshotBeforeMigrations", "WaitForTheSnapshot"]);
     });
 });
 

@@ -1,16 +1,27 @@
 /** The workflow files the control stack commits, and the status checks the rulesets require, from the same models. */
 import type { PlatformConfig } from "../../infra/config";
 import type { RepositoryFileSpec } from "../files";
+import { buildWorkflow } from "./build";
 import { CI_AGGREGATE_JOB, ciWorkflow } from "./ci";
+import { deployWorkflow, deployWorkflowFile } from "./deploy";
+import { BUILD_WORKFLOW_FILE } from "./names";
 import { renderWorkflow } from "./render";
+import { rollbackWorkflow } from "./rollback";
 import { SECURITY_AGGREGATE_JOB, securityWorkflow } from "./security";
 
-type WorkflowConfig = Pick<PlatformConfig, "services" | "environments" | "ci">;
+type WorkflowConfig = Pick<PlatformConfig, "services" | "environments" | "ci" | "delivery" | "cluster">;
+
+const file = (name: string, content: string, purpose: string): RepositoryFileSpec => ({ path: `.github/workflows/${name}`, content, purpose });
 
 export function workflowFiles(config: WorkflowConfig): RepositoryFileSpec[] {
+    const deploys = Object.entries(config.environments).map(([stack, target]) =>
+        file(deployWorkflowFile(stack, target), renderWorkflow(deployWorkflow(config, stack)), `deploys ${target.environment}`));
     return [
-        { path: ".github/workflows/ci.yml", content: renderWorkflow(ciWorkflow(config)), purpose: "CI from the services of Pulumi.yaml" },
-        { path: ".github/workflows/security.yml", content: renderWorkflow(securityWorkflow(config)), purpose: "security scans" },
+        file("ci.yml", renderWorkflow(ciWorkflow(config)), "CI from the services of Pulumi.yaml"),
+        file(BUILD_WORKFLOW_FILE, renderWorkflow(buildWorkflow(config)), "builds, scans and attests the images"),
+        ...deploys,
+        file("rollback.yml", renderWorkflow(rollbackWorkflow(config)), "rolls an environment back"),
+        file("security.yml", renderWorkflow(securityWorkflow(config)), "security scans"),
     ];
 }
 
@@ -18,7 +29,7 @@ export function workflowFiles(config: WorkflowConfig): RepositoryFileSpec[] {
  * The checks each branch rule level requires, taken from the models: `basic` is CI's aggregate job, `all` adds the
  * security workflow's.
  */
-export function requiredChecks(config: WorkflowConfig): { basic: string[]; all: string[] } {
+export function requiredChecks(config: Pick<PlatformConfig, "services" | "environments" | "ci">): { basic: string[]; all: string[] } {
     for (const [workflow, job] of [[ciWorkflow(config), CI_AGGREGATE_JOB], [securityWorkflow(config), SECURITY_AGGREGATE_JOB]] as const) {
         if (!(job in workflow.jobs)) throw new Error(`the ${workflow.name} workflow has no ${job} job`);
     }

@@ -28,6 +28,12 @@ export interface ServiceContainer {
     options?: string;
 }
 
+/** `queue: max` keeps every waiting run in line instead of replacing the pending one (deploys are never dropped). */
+export interface Concurrency { group: string; "cancel-in-progress": boolean | string; queue?: "single" | "max" }
+
+/** `deployment: false`: the job uses the environment's variables, secrets and branch policy without a deployment record. */
+export type JobEnvironment = string | { name: string; url?: string; deployment?: boolean };
+
 export interface Job<Id extends string> {
     name?: string;
     "runs-on": string;
@@ -35,8 +41,8 @@ export interface Job<Id extends string> {
     if?: string;
     permissions: Permissions;
     "timeout-minutes": number;
-    environment?: string | { name: string; url?: string };
-    concurrency?: { group: string; "cancel-in-progress": boolean };
+    environment?: JobEnvironment;
+    concurrency?: Concurrency;
     strategy?: { matrix: Record<string, unknown>; "fail-fast"?: boolean; "max-parallel"?: number };
     services?: Record<string, ServiceContainer>;
     outputs?: Record<string, string>;
@@ -45,14 +51,31 @@ export interface Job<Id extends string> {
     steps: Step[];
 }
 
+/**
+ * A job that calls a reusable workflow of this repository. It grants the called workflow's jobs their permissions
+ * (they can only narrow them); their timeouts are set in the called workflow.
+ */
+export interface CallJob<Id extends string> {
+    name?: string;
+    needs?: Id[];
+    if?: string;
+    permissions: Permissions;
+    uses: `./.github/workflows/${string}.yml`;
+    with?: Record<string, string | number | boolean>;
+    secrets?: "inherit" | Record<string, string>;
+}
+
+export const isCallJob = <Id extends string>(job: Job<Id> | CallJob<Id>): job is CallJob<Id> => "uses" in job;
+
 export interface Workflow<Id extends string> {
     name: string;
+    "run-name"?: string;
     on: Record<string, unknown>;
     /** Top-level permissions: none; each job asks for exactly what it needs. */
     permissions: Record<string, never>;
-    concurrency?: { group: string; "cancel-in-progress": boolean | string };
+    concurrency?: Concurrency;
     env?: Record<string, string>;
-    jobs: Record<Id, Job<Id>>;
+    jobs: Record<Id, Job<Id> | CallJob<Id>>;
 }
 
 /** Infers the job ids from the jobs, so that `needs` is checked against them. */

@@ -76,6 +76,12 @@ export function parseConfig(
         problems.push(`Pulumi.yaml: ${project}:environments: got no entry for the stack "${stack}"; expected one per stack (${Object.keys(parsed.data.environments).join(", ")} are listed)`);
         throw new ConfigError(problems, stack);
     }
+    if (parsed.data.environment.name !== stack) {
+        // Other stacks find this environment's resources by `<project>-<stack>` (production copies staging's images
+        // from the registry `<project>-staging/<service>`), so the names must not drift apart.
+        problems.push(`Pulumi.${stack}.yaml: ${project}:environment.name: got "${parsed.data.environment.name}"; expected "${stack}", the stack's name: other stacks find this environment's resources by it`);
+        throw new ConfigError(problems, stack);
+    }
     const settings: PlatformSettings = { ...parsed.data, github: { ...target, ...parsed.data.github } };
     checkConsistency(settings, (path, input, message) => problems.push(describeIssue({ code: "custom", path, input, message } as z.core.$ZodIssue, project, stack)));
     if (problems.length > 0) throw new ConfigError(problems, stack);

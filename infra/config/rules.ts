@@ -4,6 +4,7 @@
  */
 import type { PlatformSettings as Settings } from "./index";
 import { RDS_CLASS_MEMORY_GIB } from "../data/instance-classes";
+import { VARIABLES } from "../../github/workflows/names";
 import { parseIpv4Cidr } from "./cidr";
 
 export type Report = (path: (string | number)[], input: unknown, message: string) => void;
@@ -76,6 +77,7 @@ export function checkConsistency(settings: Settings, report: Report): void {
     }
 
     checkGithub(settings, report);
+    checkPromotion(settings, report);
 
     if (settings.deployments.driftAutoRemediate && settings.github.branch === settings.repository.defaultBranch) {
         report(["deployments", "driftAutoRemediate"], true,
@@ -122,6 +124,13 @@ function checkGithub(settings: Settings, report: Report): void {
     settings.codeOwners.forEach((rule, ruleIndex) => rule.teams.forEach((team, index) => {
         if (!teamKeys.includes(team)) report(["codeOwners", ruleIndex, "teams", index], team, `expected a team key of teams (${teamKeys.join(", ")})`);
     }));
+    const derived = new Set([VARIABLES.region, VARIABLES.role, VARIABLES.cluster, VARIABLES.namespace, VARIABLES.database, VARIABLES.loadBalancer,
+        ...settings.services.flatMap((service) => [VARIABLES.repository(service.name), VARIABLES.sourceRepository(service.name), VARIABLES.targetGroup(service.name)])]);
+    for (const name of Object.keys(github.variables)) {
+        // GitHub refuses variable names that start with GITHUB_; the derived names come from the stack's outputs.
+        if (name.startsWith("GITHUB_")) report(["github", "variables", name], name, "expected a name that does not start with GITHUB_, which GitHub reserves");
+        else if (derived.has(name)) report(["github", "variables", name], name, "expected a name the program does not already derive from the stack's outputs");
+    }
     const reviewerCount = github.reviewers.teams.length + github.reviewers.users.length;
     if (reviewerCount > MAX_ENVIRONMENT_REVIEWERS) {
         report(["github", "reviewers"], github.reviewers, `expected at most ${MAX_ENVIRONMENT_REVIEWERS} reviewers (teams and users together), GitHub's limit; got ${reviewerCount}`);
@@ -148,5 +157,24 @@ function checkGithub(settings: Settings, report: Report): void {
     }
     if (repository.visibility === "internal" && repository.plan !== "enterprise") {
         report(["repository", "visibility"], repository.visibility, "expected public or private: internal repositories exist only on GitHub Enterprise");
+    }
+}
+
+/**
+ * Build once, promote: an environment that promotes copies the digests another environment deployed, so that one must
+ * exist and build its own images (a chain of promotions would copy images nobody verified in a running environment).
+ * Every other environment builds, so its branch must be one the workflows can push images from.
+ */
+function checkPromotion(settings: Settings, report: Report): void {
+    const stacks = Object.keys(settings.environments);
+    for (const [stack, target] of Object.entries(settings.environments)) {
+        const source = target.promoteFrom;
+        if (source === undefined) continue;
+        const path = ["environments", stack, "promoteFrom"];
+        if (source === stack) report(path, source, "expected another stack: an environment cannot promote its own images");
+        else if (!stacks.includes(source)) report(path, source, `expected a stack of environments (${stacks.join(", ")})`);
+        else if (settings.environments[source].promoteFrom !== undefined) {
+            report(path, source, `expected a stack that builds its images; ${source} itself promotes from ${settings.environments[source].promoteFrom}`);
+        }
     }
 }

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { isIpv4Cidr } from "./cidr";
+import { ciSchema, deliverySchema } from "./pipeline";
 
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy, `retentionInDays`). */
 export const CLOUDWATCH_RETENTION_DAYS = [
@@ -139,27 +140,25 @@ export const deployTargetSchema = z.strictObject({
     environment: z.string().regex(/^[\w.-]{1,255}$/, "expected a GitHub environment name"),
     /** The branch whose pushes deploy to this environment. */
     branch: z.string().min(1),
-    /** Tag patterns that may also deploy here (production: release tags). */
+    /** Tag patterns that may also deploy here (staging: release tags, built for amd64 and arm64). */
     tagPatterns: z.array(z.string().min(1)).default([]),
-});
-
-/** What the generated CI holds the services to. */
-export const ciSchema = z.strictObject({
-    /** Unit tests fail below this line coverage, in percent. */
-    coverageThreshold: z.number().min(0).max(100).default(80),
-    /** SPDX licences a pull request may bring in through its dependencies. */
-    licenseAllowList: z.array(z.string().min(1)).min(1).default(["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "0BSD"]),
-    /** Toolchain versions the CI recipes install. */
-    versions: z.strictObject({
-        node: z.string().default("22"),
-        python: z.string().default("3.12"),
-        go: z.string().default("1.24"),
-        java: z.string().default("21"),
-    }).default({ node: "22", python: "3.12", go: "1.24", java: "21" }),
+    /**
+     * The stack whose images this environment runs: it never builds, it copies the digests that environment last
+     * deployed into its own registry (build once, promote). Absent: the environment builds from its own branch, and
+     * its deploy role may push to its registry.
+     */
+    promoteFrom: dnsLabel.optional(),
+    /**
+     * Blue-green: two Deployments per service and a Service whose selector the pipeline switches, watched after the
+     * switch. Without it, rolling updates that never take a serving pod away first (`maxUnavailable: 0`). Project
+     * config because the workloads and the workflows (written by the control stack) must agree on it.
+     */
+    blueGreen: z.boolean().default(false),
 });
 
 export const projectSchema = z.strictObject({
     organization: organizationSchema,
+    delivery: deliverySchema.default({ healthAttempts: 30, healthIntervalSeconds: 10, rolloutTimeoutMinutes: 10, watchMinutes: 15, maxErrorRatePercent: 5, maxP95LatencyMs: 1000 }),
     ci: ciSchema.default({ coverageThreshold: 80, licenseAllowList: ["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "0BSD"], versions: { node: "22", python: "3.12", go: "1.24", java: "21" } }),
     repository: repositorySchema,
     githubApp: githubAppSchema,
@@ -309,11 +308,8 @@ export const backupsSchema = z.strictObject({
 });
 
 export const githubEnvironmentSchema = z.strictObject({
-    deployRole: z.strictObject({
-        name: iamRoleName,
-        /** Whether this environment's workflows push images (dev, staging) or only pull them (prod). */
-        pushImages: z.boolean(),
-    }),
+    /** Who may push images is not set here: it follows from `environments.<stack>.promoteFrom` in Pulumi.yaml. */
+    deployRole: z.strictObject({ name: iamRoleName }),
     /** Who must approve a deployment: team keys of `teams` and numeric user ids (GitHub allows six in all). */
     reviewers: z.strictObject({
         teams: z.array(z.string().min(1)).default([]),
@@ -332,11 +328,6 @@ export const githubEnvironmentSchema = z.strictObject({
 const replicaBounds = z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1) });
 
 export const workloadsSchema = z.strictObject({
-    /**
-     * Blue-green: two Deployments per service and a Service whose selector the pipeline switches. Without it,
-     * rolling updates that never take a serving pod away first (`maxUnavailable: 0`).
-     */
-    blueGreen: z.boolean(),
     /** Autoscaler bounds for every service, and per service where it differs. */
     replicas: z.strictObject({
         default: replicaBounds,

@@ -35,6 +35,11 @@ const PORT = 5432;
 /** The logs RDS for PostgreSQL can export; each goes to a log group created first, so retention and key are ours. */
 const LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 
+/** The instance's identifier: fixed by config, so that the deploy role may snapshot it before it exists. */
+export function postgresIdentifier(namePrefix: string): string {
+    return `${namePrefix}-postgres`;
+}
+
 export class Postgres extends pulumi.ComponentResource {
     readonly instanceId: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
@@ -46,7 +51,7 @@ export class Postgres extends pulumi.ComponentResource {
         super("platform:data:Postgres", name, {}, opts);
         const child = { parent: this };
         const db = args.settings;
-        const identifier = `${args.namePrefix}-postgres`;
+        const identifier = postgresIdentifier(args.namePrefix);
         const major = db.engineVersion.split(".")[0];
 
         const subnetGroup = new aws.rds.SubnetGroup(`${name}`, { name: identifier, subnetIds: args.subnetIds }, child);

@@ -24,6 +24,10 @@ export interface IdentityArgs {
     clusterName: string;
     /** ECR repositories of this stack are named `<prefix>/<service>`. */
     servicesRepositoryPrefix: string;
+    /** The repository prefix of the stack this environment promotes images from; absent: it builds its own. */
+    promoteFromRepositoryPrefix?: string;
+    /** The RDS instance the production workflow snapshots before migrations (promoting environments only). */
+    databaseInstanceId?: string;
 }
 
 export class Identity extends pulumi.ComponentResource {
@@ -56,7 +60,8 @@ export class Identity extends pulumi.ComponentResource {
                 accountId: args.accountId,
                 clusterName: args.clusterName,
                 repositoryPrefix: args.servicesRepositoryPrefix,
-                pushImages: args.github.deployRole.pushImages,
+                images: args.promoteFromRepositoryPrefix === undefined ? { kind: "build" } : { kind: "promote", sourcePrefix: args.promoteFromRepositoryPrefix },
+                databaseInstanceId: args.databaseInstanceId,
             })),
         }, child);
 

@@ -51,8 +51,13 @@ export interface DeployPermissionsArgs {
     clusterName: string;
     /** This stack's repositories are `<prefix>/<service>`. */
     repositoryPrefix: string;
-    /** Dev and staging build and push; prod only pulls. */
-    pushImages: boolean;
+    /**
+     * Where this environment's images come from: it builds and pushes them, or it copies by digest the images of
+     * another stack's repositories (`<sourcePrefix>/<service>`, same account and region), never building any.
+     */
+    images: { kind: "build" } | { kind: "promote"; sourcePrefix: string };
+    /** The database the production workflow snapshots before migrations; absent: no snapshot rights. */
+    databaseInstanceId?: string;
 }
 
 const PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ecr:DescribeImages"];
@@ -60,16 +65,43 @@ const PUSH_ACTIONS = ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLaye
 
 /**
  * What a deploy job needs in AWS: find the cluster (Kubernetes rights come from the cluster's namespace-scoped access
- * entry, not IAM), log in to ECR, pull this stack's images, and push them where the environment builds.
+ * entry, not IAM), log in to ECR, pull this stack's images and push where the environment builds. A promoting
+ * environment instead reads the source stack's images and writes the same bytes into its own repositories (ECR's
+ * immutable tags and the digest check in the workflow keep them identical); it also snapshots the database before
+ * migrations and reads the load balancer's metrics while it watches a blue-green switch.
  */
 export function deployPermissions(args: DeployPermissionsArgs): PolicyDocument {
-    const repositories = pulumi.interpolate`arn:aws:ecr:${args.region}:${args.accountId}:repository/${args.repositoryPrefix}/*`;
+    const repositoriesOf = (prefix: string) => pulumi.interpolate`arn:aws:ecr:${args.region}:${args.accountId}:repository/${prefix}/*`;
+    const repositories = repositoriesOf(args.repositoryPrefix);
     const statements: PolicyStatement[] = [
         { Sid: "FindTheCluster", Effect: "Allow", Action: "eks:DescribeCluster", Resource: pulumi.interpolate`arn:aws:eks:${args.region}:${args.accountId}:cluster/${args.clusterName}` },
         // ECR's login takes no resource: AWS documents GetAuthorizationToken with Resource "*" only.
         { Sid: "LogInToTheRegistry", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
         { Sid: "PullThisStacksImages", Effect: "Allow", Action: PULL_ACTIONS, Resource: repositories },
+        { Sid: args.images.kind === "build" ? "PushThisStacksImages" : "CopyPromotedImagesIn", Effect: "Allow", Action: PUSH_ACTIONS, Resource: repositories },
     ];
-    if (args.pushImages) statements.push({ Sid: "PushThisStacksImages", Effect: "Allow", Action: PUSH_ACTIONS, Resource: repositories });
+    if (args.images.kind === "promote") {
+        statements.push({ Sid: "ReadTheSourceStacksImages", Effect: "Allow", Action: PULL_ACTIONS, Resource: repositoriesOf(args.images.sourcePrefix) });
+        // GetMetricData has no resource-level permissions (Service Authorization Reference): "*" is the only resource.
+        statements.push({ Sid: "WatchTheRelease", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" });
+    }
+    if (args.databaseInstanceId !== undefined) {
+        statements.push({
+            Sid: "SnapshotBeforeMigrations", Effect: "Allow", Action: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
+            Resource: [
+                pulumi.interpolate`arn:aws:rds:${args.region}:${args.accountId}:db:${args.databaseInstanceId}`,
+                pulumi.interpolate`arn:aws:rds:${args.region}:${args.accountId}:snapshot:${args.databaseInstanceId}-predeploy-*`,
+            ],
+        });
+        // `aws rds wait db-snapshot-available` describes the snapshot by its identifier: both the instance and the
+        // snapshots this workflow names are listed, whichever of the two the authorisation checks.
+        statements.push({
+            Sid: "WaitForTheSnapshot", Effect: "Allow", Action: "rds:DescribeDBSnapshots",
+            Resource: [
+                pulumi.interpolate`arn:aws:rds:${args.region}:${args.accountId}:db:${args.databaseInstanceId}`,
+                pulumi.interpolate`arn:aws:rds:${args.region}:${args.accountId}:snapshot:${args.databaseInstanceId}-predeploy-*`,
+            ],
+        });
+    }
     return policyDocument(...statements);
 }

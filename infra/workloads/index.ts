@@ -25,6 +25,8 @@ export interface WorkloadsArgs {
     namespace: string;
     services: readonly ServiceConfig[];
     settings: PlatformConfig["workloads"];
+    /** Two Deployments per service (blue and green) and a Service whose selector the pipeline switches. */
+    blueGreen: boolean;
     /** Image repository URL per service (the pipeline sets the digest). */
     repositoryUrls: Record<string, pulumi.Input<string>>;
     /** Target group ARN per public service (the ALB is managed by Pulumi; pods are bound with TargetGroupBinding). */
@@ -130,7 +132,7 @@ export class Workloads extends pulumi.ComponentResource {
                 labels: colour ? { ...labels, colour } : labels,
             });
             const bounds = args.settings.replicas.services[service.name] ?? args.settings.replicas.default;
-            const deploymentNames = args.settings.blueGreen ? COLOURS.map((colour) => [`${service.name}-${colour}`, colour] as const) : [[service.name, undefined] as const];
+            const deploymentNames = args.blueGreen ? COLOURS.map((colour) => [`${service.name}-${colour}`, colour] as const) : [[service.name, undefined] as const];
             for (const [deploymentName, colour] of deploymentNames) {
                 const options = podOptions(colour);
                 new k8s.apps.v1.Deployment(`${name}-${deploymentName}`, {
@@ -171,12 +173,12 @@ export class Workloads extends pulumi.ComponentResource {
                 spec: {
                     type: "ClusterIP",
                     ports: [{ name: "http", port: service.port, targetPort: "http", protocol: "TCP" }],
-                    selector: args.settings.blueGreen ? { ...labels, colour: COLOURS[0] } : labels,
+                    selector: args.blueGreen ? { ...labels, colour: COLOURS[0] } : labels,
                 },
             }, {
                 ...inNamespace,
                 // Blue-green: the pipeline switches the live colour by patching the selector; `pulumi up` must not switch it back.
-                ignoreChanges: args.settings.blueGreen ? [PIPELINE_OWNED.liveColour] : [],
+                ignoreChanges: args.blueGreen ? [PIPELINE_OWNED.liveColour] : [],
             });
 
             if (service.public) {

@@ -1,0 +1,52 @@
+/**
+ * The variables a stack writes into its GitHub environment: what its deploy and rollback jobs read as `vars.X`,
+ * taken from the stack's own outputs (the same Output objects, not copies). Names come from workflows/names.ts, the
+ * file the workflows read them from.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../infra/config";
+import { VARIABLES } from "./workflows/names";
+
+export interface EnvironmentOutputs {
+    region: string;
+    deployRoleArn: pulumi.Input<string>;
+    clusterName: pulumi.Input<string>;
+    namespace: string;
+    /** The project and this stack's physical-name prefix (`<project>-<stack>`): repositories are `<prefix>/<service>`. */
+    project: string;
+    namePrefix: string;
+    repositoryUrls: Record<string, pulumi.Output<string>>;
+    loadBalancerArnSuffix: pulumi.Input<string>;
+    targetGroupArnSuffixes: Record<string, pulumi.Input<string>>;
+    databaseInstanceId: string;
+}
+
+type VariablesConfig = Pick<PlatformConfig, "services" | "github">;
+
+export function environmentVariables(config: VariablesConfig, outputs: EnvironmentOutputs): Record<string, pulumi.Input<string>> {
+    const variables: Record<string, pulumi.Input<string>> = {
+        [VARIABLES.region]: outputs.region,
+        [VARIABLES.role]: outputs.deployRoleArn,
+        [VARIABLES.cluster]: outputs.clusterName,
+        [VARIABLES.namespace]: outputs.namespace,
+    };
+    for (const service of config.services) variables[VARIABLES.repository(service.name)] = outputs.repositoryUrls[service.name];
+    const source = config.github.promoteFrom;
+    if (source !== undefined) {
+        // The source's repositories live in the same registry, under `<project>-<source stack>/` instead of ours.
+        const sourcePrefix = `${outputs.project}-${source}`;
+        for (const service of config.services) {
+            variables[VARIABLES.sourceRepository(service.name)] = outputs.repositoryUrls[service.name]
+                .apply((url) => url.replace(`/${outputs.namePrefix}/`, `/${sourcePrefix}/`));
+        }
+        variables[VARIABLES.database] = outputs.databaseInstanceId;
+    }
+    if (config.github.blueGreen) {
+        variables[VARIABLES.loadBalancer] = outputs.loadBalancerArnSuffix;
+        for (const service of config.services.filter((candidate) => candidate.public)) {
+            variables[VARIABLES.targetGroup(service.name)] = outputs.targetGroupArnSuffixes[service.name];
+        }
+    }
+    // A config rule refuses extra names that collide with these, so nothing here is overwritten.
+    return { ...variables, ...config.github.variables };
+}

@@ -1,0 +1,33 @@
+/** Project config of the generated pipeline: what CI holds the services to, and how deploys verify a release. */
+import { z } from "zod";
+
+/** How the generated deploy workflows roll out, verify and watch a release (figures from the source documents). */
+export const deliverySchema = z.strictObject({
+    /** How many times a health check or smoke test is tried before the deploy fails (bounded, never a fixed sleep). */
+    healthAttempts: z.number().int().min(1).max(120).default(30),
+    /** Seconds between two attempts. */
+    healthIntervalSeconds: z.number().int().min(1).max(60).default(10),
+    /** The longest a rollout or a migration may take. */
+    rolloutTimeoutMinutes: z.number().int().min(1).max(60).default(10),
+    /** After a blue-green switch: how long to watch error rate and latency before the release is kept. */
+    watchMinutes: z.number().int().min(1).max(60).default(15),
+    /** The share of 5xx responses (load balancer and targets) that switches back, in percent. */
+    maxErrorRatePercent: z.number().min(0).max(100).default(5),
+    /** The p95 target response time that switches back, in milliseconds. */
+    maxP95LatencyMs: z.number().int().min(1).default(1000),
+});
+
+/** What the generated CI holds the services to. */
+export const ciSchema = z.strictObject({
+    /** Unit tests fail below this line coverage, in percent. */
+    coverageThreshold: z.number().min(0).max(100).default(80),
+    /** SPDX licences a pull request may bring in through its dependencies. */
+    licenseAllowList: z.array(z.string().min(1)).min(1).default(["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "0BSD"]),
+    /** Toolchain versions the CI recipes install. */
+    versions: z.strictObject({
+        node: z.string().default("22"),
+        python: z.string().default("3.12"),
+        go: z.string().default("1.24"),
+        java: z.string().default("21"),
+    }).default({ node: "22", python: "3.12", go: "1.24", java: "21" }),
+});
