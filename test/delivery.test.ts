@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { SECRETS } from "../github/workflows/names";
+import { REVIEW_WORKFLOW_PATH, renderReviewWorkflow } from "../tools/review-workflow";
 import { jobReferences } from "../tools/workflow-references";
 import { STACKS, ofType, plan, projectCopy, realPlan, rejection } from "./harness";
 
@@ -154,7 +155,7 @@ describe("delivery workflows", () => {
         assert.match((await rejection(plan("prod", { directory: chained }))).message, /expected a stack that builds its images; staging itself promotes from dev/);
     });
 
-    it("every run script passes shellcheck", async function () {
+    it("every run script, generated or this repository's own, passes shellcheck", async function () {
         this.timeout(30_000);
         const available = spawnSync("shellcheck", ["--version"]).status === 0;
         if (!available) {
@@ -164,7 +165,8 @@ describe("delivery workflows", () => {
         }
         const directory = mkdtempSync(join(tmpdir(), "platform-shell-"));
         const scripts: string[] = [];
-        for (const [path, content] of Object.entries(workflowsOf((await realPlan("prod")).files))) {
+        const files = { ...workflowsOf((await realPlan("prod")).files), [REVIEW_WORKFLOW_PATH]: renderReviewWorkflow() };
+        for (const [path, content] of Object.entries(files)) {
             for (const [id, job] of Object.entries((parse(content) as Workflow).jobs)) {
                 (job.steps ?? []).forEach((step, index) => {
                     if (!step.run) return;

@@ -8,17 +8,18 @@ import { parseArgs } from "node:util";
 import { parseConfig } from "../infra/config";
 import { PlanError } from "./mock-engine";
 import { checkPlan, formatViolations } from "./policy-check";
+import { estimateCost, formatCost, formatCostChange } from "./cost";
 import { diffPlans, formatDiff, planAtRevision } from "./diff";
 import { PROJECT_DIRECTORY, planDocument, planStack } from "./plan-stack";
 import { StackFileError, readStackConfig } from "./stack-files";
 import { summarize } from "./summary";
 
-const USAGE = "usage: npm run plan -- --stack <dev|staging|prod> [--out DIR] [--dir PROJECT_DIR] [--policy] [--diff GIT_REF]";
+const USAGE = "usage: npm run plan -- --stack <dev|staging|prod> [--out DIR] [--dir PROJECT_DIR] [--policy] [--diff GIT_REF] [--cost]";
 
 async function main(argv: string[]): Promise<number> {
-    let values: { stack?: string; out?: string; dir?: string; policy?: boolean; diff?: string };
+    let values: { stack?: string; out?: string; dir?: string; policy?: boolean; diff?: string; cost?: boolean };
     try {
-        ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string" }, dir: { type: "string" }, policy: { type: "boolean" }, diff: { type: "string" } }, strict: true }));
+        ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, out: { type: "string" }, dir: { type: "string" }, policy: { type: "boolean" }, diff: { type: "string" }, cost: { type: "boolean" } }, strict: true }));
     } catch (error) {
         process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
         return 2;
@@ -47,10 +48,17 @@ async function main(argv: string[]): Promise<number> {
         }
         process.stdout.write(`\nWrote ${join(out, "plan.json")} and ${Object.keys(plan.files).length} files under ${join(out, "files")}\n`);
     }
+    const cost = values.cost ? estimateCost(plan, values.stack) : undefined;
+    if (cost) {
+        process.stdout.write(`\n${formatCost(cost)}\n`);
+        if (values.out) writeFileSync(join(resolve(values.out), "cost.json"), `${JSON.stringify(cost, null, 2)}\n`);
+    }
     if (values.diff) {
-        const changes = diffPlans(planAtRevision(directory, values.diff, values.stack), plan);
+        const base = planAtRevision(directory, values.diff, values.stack);
+        const changes = diffPlans(base, plan);
         process.stdout.write(`\n${formatDiff(changes)}\n`);
         if (values.out) writeFileSync(join(resolve(values.out), "diff.json"), `${JSON.stringify(changes, null, 2)}\n`);
+        if (cost) process.stdout.write(`\n${formatCostChange(estimateCost(base, values.stack), cost)}\n`);
     }
     if (values.policy) {
         const { project, config } = readStackConfig(directory, values.stack);

@@ -8,12 +8,12 @@ export const WORKFLOW_HEADER = [
     "# Every action is pinned to the commit of a release, named in the comment beside it.",
 ].join("\n");
 
-export function renderWorkflow<Id extends string>(workflow: Workflow<Id>): string {
+export function renderWorkflow<Id extends string>(workflow: Workflow<Id>, header: string = WORKFLOW_HEADER): string {
     const body = stringify(workflow, { lineWidth: 0, aliasDuplicateObjects: false });
     const pinned = body.replace(/^(\s*-?\s*uses: )(\S+@[0-9a-f]{40})$/gm, (_line, prefix: string, reference: string) => {
         const version = versionOf(reference);
         if (!version) throw new Error(`${reference} is not in the action catalogue`);
         return `${prefix}${reference} # ${version}`;
     });
-    return `${WORKFLOW_HEADER}\n${pinned}`;
+    return `${header}\n${pinned}`;
 }
