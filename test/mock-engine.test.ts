@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlanError, type Program } from "../tools/mock-engine";
 import { PROJECT_DIRECTORY } from "../tools/plan-stack";
 import { readStackConfig } from "../tools/stack-files";
-import { one, plan, projectCopy, rejection } from "./harness";
+import { one, plan, projectCopy, realPlan, rejection } from "./harness";
 
 /** A small program exercising what the engine must record; it runs against the real dev stack files. */
 const optionsProgram: Program = async () => {
@@ -109,5 +109,13 @@ describe("mock engine", () => {
         const subnet = document.resources.find((resource: { type: string }) => resource.type === "aws:ec2/subnet:Subnet");
         assert.equal(subnet.inputs.vpcId, "[computed: platform-prod-network-vpc.id]");
         assert.match(subnet.inputs.cidrBlock, /^10\.30\./);
+    });
+
+    it("skips only the stack traces Pulumi records for its leak report; other errors keep source-mapped stacks", async () => {
+        await realPlan("dev");
+        const site = (name: string | null) => ({ getFunctionName: () => name, toString: () => `${name} (x.ts:1:1)` }) as unknown as NodeJS.CallSite;
+        const format = Error.prepareStackTrace!;
+        assert.equal(format(new Error("leak"), [site("debuggablePromise"), site("other")]), "(stack not recorded by the offline plan)");
+        assert.match(new Error("here").stack!, /mock-engine\.test\.ts:\d+/);
     });
 });
