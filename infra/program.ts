@@ -18,7 +18,7 @@ import { Cluster } from "./cluster";
 import { loadConfig } from "./config";
 import { Postgres, postgresIdentifier } from "./data/postgres";
 import { Redis } from "./data/redis";
-import { Workloads } from "./workloads";
+import { Workloads, deploymentNames } from "./workloads";
 import { PulumiDeployments } from "./deployments";
 import { Edge } from "./edge";
 import { Identity } from "./identity";
@@ -149,9 +149,10 @@ export async function program(): Promise<Record<string, unknown>> {
         region,
         clusterName: cluster.clusterName,
         namespace: naming.namespace,
-        services: config.services.map((service) => service.name),
+        deployments: config.services.flatMap((service) => deploymentNames(service.name, config.github.blueGreen)),
         databaseInstanceId: postgres.instanceId,
-        cacheReplicationGroupId: redis.replicationGroupId,
+        databaseReplicaIds: Object.values(postgres.replicaIds),
+        cacheMemberIds: redis.memberClusterIds,
         loadBalancerArnSuffix: edge.loadBalancerArnSuffix,
         targetGroupArnSuffixes: edge.targetGroupArnSuffixes,
         alarmTopicArn: alerting.topicArn,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cacheAlarms, postgresAlarms } from "../infra/data/alarms";
+import { cacheAlarms, cacheMemberIds, postgresAlarms } from "../infra/data/alarms";
 import { defaultMaxConnections } from "../infra/data/instance-classes";
 import { PlanError } from "../tools/mock-engine";
 import { STACKS, ofType, one, plan, realPlan, rejection, withStackValue } from "./harness";
@@ -84,7 +84,8 @@ describe("data stores", () => {
 
             it("alarms on CPU, storage, connections and memory, and on replica lag where a replica exists", async () => {
                 const alarms = ofType(await realPlan(stack), "aws:cloudwatch/metricAlarm:MetricAlarm").map((alarm) => String(alarm.inputs.name));
-                for (const key of ["db-cpu", "db-free-storage", "db-connections", "db-freeable-memory", "cache-engine-cpu", "cache-memory"]) {
+                const firstMember = stack === "prod" ? "0001-001" : "001";
+                for (const key of ["db-cpu", "db-free-storage", "db-connections", "db-freeable-memory", `cache-engine-cpu-${firstMember}`, `cache-memory-${firstMember}`]) {
                     assert.ok(alarms.includes(`platform-${stack}-${key}`), key);
                 }
                 assert.equal(alarms.filter((name) => name.endsWith("-lag")).length, expected.replicas);
@@ -133,6 +134,15 @@ describe("data stores", () => {
         const connections = postgresAlarms({ instanceClass: "db.t3.medium", primaryId: "db", replicaIds: {} }).find((alarm) => alarm.key === "db-connections")!;
         assert.equal(connections.threshold, Math.floor(defaultMaxConnections("db.t3.medium") * 0.8));
         assert.equal(postgresAlarms({ instanceClass: "db.t3.medium", primaryId: "db", replicaIds: { "replica-1": "r1" } }).find((alarm) => alarm.key === "db-replica-1-lag")?.treatMissingData, "breaching");
-        assert.deepEqual(cacheAlarms("g").map((alarm) => alarm.key), ["cache-engine-cpu", "cache-memory"]);
+    });
+
+    it("watches the cache per member cluster, the dimension ElastiCache publishes engine metrics by", async () => {
+        assert.deepEqual(cacheMemberIds("g", { clusterMode: true, shards: 2, replicasPerShard: 1 }), ["g-0001-001", "g-0001-002", "g-0002-001", "g-0002-002"]);
+        assert.deepEqual(cacheMemberIds("g", { clusterMode: false, shards: 1, replicasPerShard: 1 }), ["g-001", "g-002"]);
+        assert.deepEqual(cacheAlarms("g", { clusterMode: false, shards: 1, replicasPerShard: 0 }).map((alarm) => [alarm.key, alarm.metric!.dimensions]),
+            [["cache-engine-cpu-001", { CacheClusterId: "g-001" }], ["cache-memory-001", { CacheClusterId: "g-001" }]]);
+        const prod = ofType(await realPlan("prod"), "aws:cloudwatch/metricAlarm:MetricAlarm").filter((alarm) => alarm.inputs.namespace === "AWS/ElastiCache");
+        assert.deepEqual(prod.map((alarm) => (alarm.inputs.dimensions as Record<string, string>).CacheClusterId).sort(),
+            ["0001-001", "0001-002", "0002-001", "0002-002"].flatMap((member) => [`platform-prod-cache-${member}`, `platform-prod-cache-${member}`]));
     });
 });

@@ -108,7 +108,8 @@ describe("observability", () => {
                 assert.equal(alarms.get("alb-p95-latency")!.inputs.threshold, 2);
                 assert.equal(alarms.get("alb-p95-latency")!.inputs.extendedStatistic, "p95");
                 assert.equal(alarms.get("alb-5xx-rate")!.inputs.threshold, 5);
-                for (const key of ["alb-api-unhealthy", "alb-web-unhealthy", "nodes-failed", "pods-api-restarts", "pods-web-restarts", "pods-worker-restarts"]) assert.ok(alarms.has(key), key);
+                const pods = stack === "prod" ? "pods-api-blue-restarts" : "pods-api-restarts";
+                for (const key of ["alb-api-unhealthy", "alb-web-unhealthy", "nodes-failed", pods]) assert.ok(alarms.has(key), key);
             });
 
             it("draws a dashboard of the cluster, the database, the cache and the load balancer", async () => {
@@ -133,10 +134,20 @@ describe("observability", () => {
         assert.equal(ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").find((alarm) => alarm.inputs.name === "platform-prod-alb-p95-latency")!.inputs.threshold, 1.5);
     });
 
-    it("computes the 5xx rate with metric math and never divides by zero", () => {
-        const args = { namePrefix: "x", region: "r", clusterName: "c", namespace: "n", services: ["a"], databaseInstanceId: "d", cacheReplicationGroupId: "g", loadBalancerArnSuffix: "lb", targetGroupArnSuffixes: { a: "tg" }, p95LatencySeconds: 2, error5xxPercent: 5 };
+    it("counts the load balancer's own 5xx in the error rate, and never divides by zero", () => {
+        const args = { namePrefix: "x", region: "r", clusterName: "c", namespace: "n", deployments: ["a"], databaseInstanceId: "d", databaseReplicaIds: ["d-replica-1"], cacheMemberIds: ["g-001"], loadBalancerArnSuffix: "lb", targetGroupArnSuffixes: { a: "tg" }, p95LatencySeconds: 2, error5xxPercent: 5 };
         const rate = edgeAndClusterAlarms(args).find((alarm) => alarm.key === "alb-5xx-rate")!;
-        assert.equal(rate.queries!.find((query) => query.returnData)!.expression, "100 * errors / MAX([requests, 1])");
-        assert.equal(dashboardBody(args).widgets.length, 7);
+        assert.deepEqual(rate.queries!.filter((query) => query.metric).map((query) => query.metric!.metricName), ["HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "RequestCount"]);
+        assert.equal(rate.queries!.find((query) => query.returnData)!.expression, "100 * (FILL(errors, 0) + FILL(elb_errors, 0)) / MAX([FILL(requests, 0) + FILL(elb_errors, 0), 1])");
+        const widgets = JSON.stringify(dashboardBody(args).widgets);
+        assert.match(widgets, /"ReplicaLag","DBInstanceIdentifier","d-replica-1"/);
+        assert.match(widgets, /"EngineCPUUtilization","CacheClusterId","g-001"/);
+    });
+
+    it("watches restarts of every Deployment, both colours where blue-green runs", async () => {
+        const restarts = (p: Awaited<ReturnType<typeof realPlan>>) => ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm")
+            .filter((alarm) => alarm.inputs.metricName === "pod_number_of_container_restarts").map((alarm) => (alarm.inputs.dimensions as Record<string, string>).PodName).sort();
+        assert.deepEqual(restarts(await realPlan("prod")), ["api-blue", "api-green", "web-blue", "web-green", "worker-blue", "worker-green"]);
+        assert.deepEqual(restarts(await realPlan("dev")), ["api", "web", "worker"]);
     });
 });

@@ -92,7 +92,11 @@ for minute in $(seq 1 "$WATCH_MINUTES"); do
   aws cloudwatch get-metric-data --metric-data-queries "[$queries]" \\
     --start-time "$(date -u -d "@$((now - period))" +%FT%TZ)" --end-time "$(date -u -d "@$now" +%FT%TZ)" > "$RUNNER_TEMP/metrics.json"
   over() { awk -v errors="$1" -v requests="$2" -v max="$MAX_ERROR_RATE_PERCENT" 'BEGIN { exit !(requests > 0 && errors * 100 / requests > max) }'; }
-  if over "$(value lb_errors)" "$(value lb_requests)"; then breach "load balancer 5xx above $MAX_ERROR_RATE_PERCENT% after $minute minute(s)"; fi
+  # The load balancer's own 5xx (no healthy target) never reach RequestCount: they count on both sides.
+  lb_errors=$(value lb_errors)
+  if over "$lb_errors" "$(awk -v a="$(value lb_requests)" -v b="$lb_errors" 'BEGIN { print a + b }')"; then
+    breach "load balancer 5xx above $MAX_ERROR_RATE_PERCENT% after $minute minute(s)"
+  fi
   for pair in $TARGET_GROUPS; do
     id=$(echo "\${pair%%=*}" | tr '-' '_')
     if over "$(value "e_$id")" "$(value "r_$id")"; then breach "\${pair%%=*}: 5xx above $MAX_ERROR_RATE_PERCENT% after $minute minute(s)"; fi

@@ -51,17 +51,35 @@ export function postgresAlarms(args: PostgresAlarmArgs): AlarmSpec[] {
     return alarms;
 }
 
-export function cacheAlarms(replicationGroupId: pulumi.Input<string>): AlarmSpec[] {
-    const cache = (metricName: string) =>
-        ({ namespace: "AWS/ElastiCache", metricName, statistic: "Average", period: FIVE_MINUTES, dimensions: { ReplicationGroupId: replicationGroupId } });
-    return [
-        {
-            key: "cache-engine-cpu", description: "Cache engine CPU above 80% for 15 minutes (the engine is single-threaded)",
-            metric: cache("EngineCPUUtilization"), comparisonOperator: "GreaterThanThreshold", threshold: 80, evaluationPeriods: 3, treatMissingData: "missing",
-        },
-        {
-            key: "cache-memory", description: "Cache memory use above 85%: evictions follow",
-            metric: cache("DatabaseMemoryUsagePercentage"), comparisonOperator: "GreaterThanThreshold", threshold: 85, evaluationPeriods: 3, treatMissingData: "missing",
-        },
-    ];
+/** How a replication group's nodes are laid out: shards (cluster mode) and the nodes of each. */
+export interface CacheLayout { clusterMode: boolean; shards: number; replicasPerShard: number }
+
+/**
+ * The member clusters ElastiCache names inside a replication group: `<group>-0001-001` (shard, node) in cluster mode,
+ * `<group>-001` otherwise. Engine CPU and memory are published per member (`CacheClusterId`), never per group, so
+ * the alarms must name each one.
+ */
+export function cacheMemberIds(replicationGroupId: string, layout: CacheLayout): string[] {
+    const pad = (value: number, width: number) => String(value).padStart(width, "0");
+    const nodes = Array.from({ length: 1 + layout.replicasPerShard }, (_, node) => pad(node + 1, 3));
+    if (!layout.clusterMode) return nodes.map((node) => `${replicationGroupId}-${node}`);
+    return Array.from({ length: layout.shards }, (_, shard) => nodes.map((node) => `${replicationGroupId}-${pad(shard + 1, 4)}-${node}`)).flat();
+}
+
+export function cacheAlarms(replicationGroupId: string, layout: CacheLayout): AlarmSpec[] {
+    const cache = (metricName: string, member: string) =>
+        ({ namespace: "AWS/ElastiCache", metricName, statistic: "Average", period: FIVE_MINUTES, dimensions: { CacheClusterId: member } });
+    return cacheMemberIds(replicationGroupId, layout).flatMap((member): AlarmSpec[] => {
+        const suffix = member.slice(replicationGroupId.length + 1);
+        return [
+            {
+                key: `cache-engine-cpu-${suffix}`, description: `Cache engine CPU of ${member} above 80% for 15 minutes (the engine is single-threaded)`,
+                metric: cache("EngineCPUUtilization", member), comparisonOperator: "GreaterThanThreshold", threshold: 80, evaluationPeriods: 3, treatMissingData: "missing",
+            },
+            {
+                key: `cache-memory-${suffix}`, description: `Cache memory use of ${member} above 85%: evictions follow`,
+                metric: cache("DatabaseMemoryUsagePercentage", member), comparisonOperator: "GreaterThanThreshold", threshold: 85, evaluationPeriods: 3, treatMissingData: "missing",
+            },
+        ];
+    });
 }

@@ -46,6 +46,8 @@ export class Postgres extends pulumi.ComponentResource {
     /** The ARN of the RDS-managed master secret (never its value). */
     readonly masterSecretArn: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
+    /** The read replicas' identifiers, by their stable key. */
+    readonly replicaIds: Record<string, pulumi.Output<string>>;
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:data:Postgres", name, {}, opts);
@@ -140,6 +142,7 @@ export class Postgres extends pulumi.ComponentResource {
         this.endpoint = primary.endpoint;
         this.masterSecretArn = primary.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
         this.securityGroupId = securityGroup.id;
+        this.replicaIds = replicas;
         this.registerOutputs({ instanceId: this.instanceId, endpoint: this.endpoint, masterSecretArn: this.masterSecretArn });
     }
 }

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { createAlarms } from "../alarms";
 import type { PlatformConfig } from "../config";
-import { cacheAlarms } from "./alarms";
+import { cacheAlarms, cacheMemberIds } from "./alarms";
 import type { DataStoreArgs } from "./postgres";
 
 export interface RedisArgs extends DataStoreArgs {
@@ -28,6 +28,8 @@ export class Redis extends pulumi.ComponentResource {
     /** The configuration endpoint in cluster mode, else the primary endpoint. */
     readonly endpoint: pulumi.Output<string>;
     readonly authSecretArn: pulumi.Output<string>;
+    /** The member clusters (`CacheClusterId`), which ElastiCache's engine metrics are published by. */
+    readonly memberClusterIds: string[];
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:data:Redis", name, {}, opts);
@@ -98,9 +100,10 @@ export class Redis extends pulumi.ComponentResource {
             secretString: pulumi.jsonStringify({ token: token.result, host: endpoint, port: PORT, tls: true }),
         }, child);
 
-        createAlarms(this, name, args.namePrefix, args.alarmTopicArn, cacheAlarms(group.replicationGroupId));
+        createAlarms(this, name, args.namePrefix, args.alarmTopicArn, cacheAlarms(id, cache));
 
         this.replicationGroupId = group.replicationGroupId;
+        this.memberClusterIds = cacheMemberIds(id, cache);
         this.endpoint = endpoint;
         this.authSecretArn = secret.arn;
         this.registerOutputs({ replicationGroupId: this.replicationGroupId, endpoint: this.endpoint, authSecretArn: this.authSecretArn });

@@ -10,9 +10,12 @@ export interface SignalsArgs {
     region: string;
     clusterName: pulumi.Input<string>;
     namespace: string;
-    services: readonly string[];
+    /** The Deployments whose pods are watched for restarts (both colours where blue-green runs). */
+    deployments: readonly string[];
     databaseInstanceId: pulumi.Input<string>;
-    cacheReplicationGroupId: pulumi.Input<string>;
+    databaseReplicaIds: pulumi.Input<string>[];
+    /** The cache's member clusters: ElastiCache publishes engine metrics per member, not per replication group. */
+    cacheMemberIds: readonly string[];
     loadBalancerArnSuffix: pulumi.Input<string>;
     /** Target group ARN suffix per public service. */
     targetGroupArnSuffixes: Record<string, pulumi.Input<string>>;
@@ -28,14 +31,16 @@ export function edgeAndClusterAlarms(args: SignalsArgs): AlarmSpec[] {
         ({ id, returnData: false, metric: { namespace: "AWS/ApplicationELB", metricName, stat, period: 5 * MINUTE, dimensions: alb } });
     const alarms: AlarmSpec[] = [
         {
-            key: "alb-5xx-rate", description: `More than ${args.error5xxPercent}% of requests answered 5xx by the services`,
+            key: "alb-5xx-rate", description: `More than ${args.error5xxPercent}% of requests answered 5xx by the services or the load balancer`,
             comparisonOperator: "GreaterThanThreshold", threshold: args.error5xxPercent, evaluationPeriods: 3, datapointsToAlarm: 2,
             // No requests means no errors, not an unknown state.
             treatMissingData: "notBreaching",
             queries: [
                 albMetric("errors", "HTTPCode_Target_5XX_Count"),
+                // The load balancer's own 5xx (a 503 when no target is healthy) never reach a target, nor RequestCount.
+                albMetric("elb_errors", "HTTPCode_ELB_5XX_Count"),
                 albMetric("requests", "RequestCount"),
-                { id: "rate", expression: "100 * errors / MAX([requests, 1])", label: "5xx %", returnData: true },
+                { id: "rate", expression: "100 * (FILL(errors, 0) + FILL(elb_errors, 0)) / MAX([FILL(requests, 0) + FILL(elb_errors, 0), 1])", label: "5xx %", returnData: true },
             ],
         },
         {
@@ -59,13 +64,13 @@ export function edgeAndClusterAlarms(args: SignalsArgs): AlarmSpec[] {
             comparisonOperator: "GreaterThanThreshold", threshold: 0, evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: "missing",
         });
     }
-    for (const service of args.services) {
+    for (const deployment of args.deployments) {
         alarms.push({
-            key: `pods-${service}-restarts`, description: `${service}'s containers restart repeatedly`,
+            key: `pods-${deployment}-restarts`, description: `${deployment}'s containers restart repeatedly`,
             metric: {
                 namespace: "ContainerInsights", metricName: "pod_number_of_container_restarts", statistic: "Maximum", period: 5 * MINUTE,
                 // Container Insights names pods by their workload (PodName is the Deployment's name).
-                dimensions: { ClusterName: args.clusterName, Namespace: args.namespace, PodName: service },
+                dimensions: { ClusterName: args.clusterName, Namespace: args.namespace, PodName: deployment },
             },
             comparisonOperator: "GreaterThanThreshold", threshold: 3, evaluationPeriods: 1,
             // No data: no pod restarted (or none runs yet).
@@ -101,11 +106,13 @@ export function dashboardBody(args: SignalsArgs): { widgets: Widget[] } {
             ]),
             row(6, "Database: free storage and replica lag", [
                 ["AWS/RDS", "FreeStorageSpace", "DBInstanceIdentifier", args.databaseInstanceId],
-                ["AWS/RDS", "ReplicaLag", { stat: "Maximum", yAxis: "right" }],
+                ...args.databaseReplicaIds.map((replicaId): Metric => ["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", replicaId, { stat: "Maximum", yAxis: "right" }]),
             ], {}, 12),
             row(12, "Cache: engine CPU and memory (%)", [
-                ["AWS/ElastiCache", "EngineCPUUtilization", "ReplicationGroupId", args.cacheReplicationGroupId],
-                ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "ReplicationGroupId", args.cacheReplicationGroupId],
+                ...args.cacheMemberIds.flatMap((member): Metric[] => [
+                    ["AWS/ElastiCache", "EngineCPUUtilization", "CacheClusterId", member],
+                    ["AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "CacheClusterId", member],
+                ]),
             ]),
             row(12, "Load balancer: requests and 5xx", [
                 ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", args.loadBalancerArnSuffix, { stat: "Sum" }],

@@ -49,6 +49,11 @@ export interface WorkloadsArgs {
 /** The colours of a blue-green pair; `blue` is live until the pipeline switches. */
 export const COLOURS = ["blue", "green"] as const;
 /** Paths the pipeline owns: Pulumi must neither set nor revert them after creation. */
+/** The Deployments of a service: one, or one per colour where blue-green runs. */
+export function deploymentNames(service: string, blueGreen: boolean): string[] {
+    return blueGreen ? COLOURS.map((colour) => `${service}-${colour}`) : [service];
+}
+
 export const PIPELINE_OWNED = { image: "spec.template.spec.containers[0].image", liveColour: "spec.selector" } as const;
 
 export class Workloads extends pulumi.ComponentResource {
@@ -132,8 +137,8 @@ export class Workloads extends pulumi.ComponentResource {
                 labels: colour ? { ...labels, colour } : labels,
             });
             const bounds = args.settings.replicas.services[service.name] ?? args.settings.replicas.default;
-            const deploymentNames = args.blueGreen ? COLOURS.map((colour) => [`${service.name}-${colour}`, colour] as const) : [[service.name, undefined] as const];
-            for (const [deploymentName, colour] of deploymentNames) {
+            const deployments = args.blueGreen ? COLOURS.map((colour) => [`${service.name}-${colour}`, colour] as const) : [[service.name, undefined] as const];
+            for (const [deploymentName, colour] of deployments) {
                 const options = podOptions(colour);
                 new k8s.apps.v1.Deployment(`${name}-${deploymentName}`, {
                     metadata: metadata(deploymentName, options.labels),
