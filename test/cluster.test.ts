@@ -68,10 +68,15 @@ describe("EKS cluster", () => {
                 const p = await realPlan(stack);
                 const cluster = one(p, "eks:index:Cluster");
                 assert.equal((cluster.inputs.vpcCniOptions as Record<string, unknown>).enableNetworkPolicy, true);
-                assert.equal((cluster.inputs.corednsAddonOptions as Record<string, unknown>).enabled, true);
                 assert.equal((cluster.inputs.kubeProxyAddonOptions as Record<string, unknown>).enabled, true);
                 const addons = ofType(p, "aws:eks/addon:Addon").map((addon) => addon.inputs.addonName).sort();
-                assert.deepEqual(addons, ["amazon-cloudwatch-observability", "aws-ebs-csi-driver", "eks-pod-identity-agent"]);
+                assert.deepEqual(addons, ["amazon-cloudwatch-observability", "aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent"]);
+                // Add-ons that run Deployments wait for the nodes, else they time out DEGRADED; CoreDNS is one of them.
+                assert.equal((cluster.inputs.corednsAddonOptions as Record<string, unknown>).enabled, false);
+                const nodeGroups = ofType(p, "eks:index:ManagedNodeGroup").map((group) => group.urn);
+                for (const addon of ofType(p, "aws:eks/addon:Addon").filter((candidate) => candidate.inputs.addonName !== "eks-pod-identity-agent")) {
+                    for (const urn of nodeGroups) assert.ok(addon.options.dependsOn.includes(urn), `${String(addon.inputs.addonName)} waits for ${urn}`);
+                }
                 const csi = ofType(p, "aws:eks/addon:Addon").find((addon) => addon.inputs.addonName === "aws-ebs-csi-driver")!;
                 assert.deepEqual((csi.inputs.podIdentityAssociations as { serviceAccount: string }[])[0].serviceAccount, "ebs-csi-controller-sa");
             });

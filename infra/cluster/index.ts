@@ -103,9 +103,43 @@ export class Cluster extends pulumi.ComponentResource {
             deletionProtection: settings.deletionProtection,
             createOidcProvider: false,
             vpcCniOptions: { enableNetworkPolicy: true },
-            corednsAddonOptions: { enabled: true },
+            // CoreDNS runs pods: created inside the cluster it would wait for nodes that do not exist yet and time out
+            // DEGRADED (pulumi/pulumi-eks#1819). It is an add-on below, after the node groups.
+            corednsAddonOptions: { enabled: false },
             kubeProxyAddonOptions: { enabled: true },
         }, { parent: this, dependsOn: [logGroup] });
+
+        const nodeGroups = Object.entries(settings.nodeGroups).map(([key, group]) => {
+            const template = new aws.ec2.LaunchTemplate(`${name}-${key}`, {
+                name: `${args.clusterName}-${key}`,
+                description: `Nodes of ${args.clusterName}/${key}: IMDSv2 only, encrypted gp3 root volume`,
+                metadataOptions: NODE_METADATA_OPTIONS,
+                blockDeviceMappings: [rootVolume(group.diskSizeGiB)],
+                updateDefaultVersion: true,
+            }, child);
+            return new eks.ManagedNodeGroup(`${name}-${key}`, {
+                cluster,
+                nodeGroupName: `${args.clusterName}-${key}`,
+                nodeRoleArn: nodeRole.arn,
+                subnetIds: args.privateSubnetIds,
+                amiType: amiTypeFor(group.instanceTypes),
+                instanceTypes: [...group.instanceTypes],
+                capacityType: group.capacityType,
+                scalingConfig: { minSize: group.minSize, maxSize: group.maxSize, desiredSize: group.desiredSize },
+                // The node autoscaler owns the desired size; `pulumi up` must not reset it.
+                ignoreScalingChanges: true,
+                launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
+                labels: { "platform/node-group": key },
+            }, { parent: this, dependsOn: nodePolicies });
+        });
+        // Add-ons that run Deployments become ACTIVE only once their pods are scheduled: they follow the nodes.
+        const afterNodes = nodeGroups;
+        new aws.eks.Addon(`${name}-coredns`, {
+            clusterName: cluster.eksCluster.name,
+            addonName: "coredns",
+            resolveConflictsOnUpdate: "OVERWRITE",
+        }, { parent: this, dependsOn: afterNodes });
+
 
         const podIdentityAgent = new aws.eks.Addon(`${name}-pod-identity-agent`, {
             clusterName: cluster.eksCluster.name,
@@ -122,7 +156,7 @@ export class Cluster extends pulumi.ComponentResource {
             addonName: "aws-ebs-csi-driver",
             podIdentityAssociations: [{ serviceAccount: "ebs-csi-controller-sa", roleArn: ebsCsiRole.arn }],
             resolveConflictsOnUpdate: "OVERWRITE",
-        }, { parent: this, dependsOn: [podIdentityAgent] });
+        }, { parent: this, dependsOn: [podIdentityAgent, ...afterNodes] });
 
         // Container Insights (metrics for the dashboard and the node and pod alarms, and the containers' logs). Its log
         // groups are created first: the add-on would otherwise create them itself, without retention or key.
@@ -141,31 +175,7 @@ export class Cluster extends pulumi.ComponentResource {
             addonName: "amazon-cloudwatch-observability",
             podIdentityAssociations: [{ serviceAccount: "cloudwatch-agent", roleArn: insightsRole.arn }],
             resolveConflictsOnUpdate: "OVERWRITE",
-        }, { parent: this, dependsOn: [podIdentityAgent, ...insightsLogs] });
-
-        for (const [key, group] of Object.entries(settings.nodeGroups)) {
-            const template = new aws.ec2.LaunchTemplate(`${name}-${key}`, {
-                name: `${args.clusterName}-${key}`,
-                description: `Nodes of ${args.clusterName}/${key}: IMDSv2 only, encrypted gp3 root volume`,
-                metadataOptions: NODE_METADATA_OPTIONS,
-                blockDeviceMappings: [rootVolume(group.diskSizeGiB)],
-                updateDefaultVersion: true,
-            }, child);
-            new eks.ManagedNodeGroup(`${name}-${key}`, {
-                cluster,
-                nodeGroupName: `${args.clusterName}-${key}`,
-                nodeRoleArn: nodeRole.arn,
-                subnetIds: args.privateSubnetIds,
-                amiType: amiTypeFor(group.instanceTypes),
-                instanceTypes: [...group.instanceTypes],
-                capacityType: group.capacityType,
-                scalingConfig: { minSize: group.minSize, maxSize: group.maxSize, desiredSize: group.desiredSize },
-                // The node autoscaler owns the desired size; `pulumi up` must not reset it.
-                ignoreScalingChanges: true,
-                launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
-                labels: { "platform/node-group": key },
-            }, { parent: this, dependsOn: nodePolicies });
-        }
+        }, { parent: this, dependsOn: [podIdentityAgent, ...insightsLogs, ...afterNodes] });
 
         this.clusterName = cluster.eksCluster.name;
         this.nodeSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
