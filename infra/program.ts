@@ -225,7 +225,7 @@ export async function program(): Promise<Record<string, unknown>> {
         }, { provider: githubProvider });
     }
 
-    new PulumiDeployments(naming.name("deployments"), {
+    const deployments = new PulumiDeployments(naming.name("deployments"), {
         organization: config.identity.pulumiOrganization,
         project: config.project,
         stack: config.stack,
@@ -237,8 +237,10 @@ export async function program(): Promise<Record<string, unknown>> {
         secretEnvironment: { GITHUB_APP_PEM_FILE: config.secrets.githubAppPrivateKey },
     });
 
-    // What the GitHub side and people read: identifiers and endpoints, never a secret.
+    // What the GitHub side and people read: identifiers and endpoints. The one secret, the token the agents of the
+    // Deployments pool start with, stays a Pulumi secret (`pulumi stack output agentPoolToken --show-secrets`).
     return {
+        ...(deployments.agentPoolToken ? { agentPoolToken: deployments.agentPoolToken } : {}),
         environment: config.environment.name,
         region,
         vpcId: network.vpcId,

@@ -42,6 +42,14 @@ describe("Pulumi Deployments and drift", () => {
                 assert.deepEqual(group.inputs.policyPacks, [{ name: "platform", config: { all: stack === "prod" ? "mandatory" : "advisory" } }]);
             });
 
+            it("runs from an agent pool of its own, whose agents reach the private cluster API from inside the VPC", async () => {
+                const p = await realPlan(stack);
+                const pool = one(p, "pulumiservice:index:AgentPool");
+                assert.equal(pool.inputs.name, `platform-${stack}`);
+                assert.equal(one(p, "pulumiservice:index:DeploymentSettings").inputs.agentPoolId, `[computed: ${pool.name}.agentPoolId]`);
+                assert.equal(p.outputs.agentPoolToken, "[secret]");
+            });
+
             it("has no TTL schedule unless config sets one", async () => {
                 assert.equal(ofType(await realPlan(stack), "pulumiservice:index:TtlSchedule").length, 0);
             });
@@ -64,5 +72,17 @@ describe("Pulumi Deployments and drift", () => {
         const error = await rejection(plan("prod", { directory: withStackValue("prod", ["deployments", "driftAutoRemediate"], true) }));
         assert.ok(error instanceof PlanError);
         assert.match(error.message, /Pulumi\.prod\.yaml: platform:deployments\.driftAutoRemediate: got true; expected false for the production environment/);
+    });
+
+    it("refuses hosted runners for a cluster whose API is private, and accepts them once the endpoint lists addresses", async () => {
+        const error = await rejection(plan("staging", { directory: withStackValue("staging", ["deployments", "runner"], "hosted") }));
+        assert.match(error.message, /platform:deployments\.runner: got "hosted"; expected agent-pool, or cluster\.publicAccessCidrs .* hosted runners run outside the VPC/);
+        const open = projectCopy("Pulumi.staging.yaml", (document) => {
+            document.setIn(["config", "platform:deployments", "runner"], "hosted");
+            document.setIn(["config", "platform:cluster", "publicAccessCidrs"], ["203.0.113.0/24"]);
+        });
+        const p = await plan("staging", { directory: open });
+        assert.equal(ofType(p, "pulumiservice:index:AgentPool").length, 0);
+        assert.equal(one(p, "pulumiservice:index:DeploymentSettings").inputs.agentPoolId, undefined);
     });
 });

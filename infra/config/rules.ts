@@ -78,6 +78,9 @@ export function checkConsistency(settings: Settings, report: Report): void {
 
     checkGithub(settings, report);
     checkPromotion(settings, report);
+    if (settings.deployments.runner === "hosted" && settings.cluster.publicAccessCidrs.length === 0) {
+        report(["deployments", "runner"], "hosted", "expected agent-pool, or cluster.publicAccessCidrs listing the runners' addresses: the cluster's API endpoint is private, and Pulumi Deployments' hosted runners run outside the VPC, so the Kubernetes resources of every preview, update and drift check would fail");
+    }
 
     if (settings.deployments.driftAutoRemediate && settings.github.branch === settings.repository.defaultBranch) {
         report(["deployments", "driftAutoRemediate"], true,

@@ -356,6 +356,11 @@ export const deploymentsSchema = z.strictObject({
     driftAutoRemediate: z.boolean(),
     /** Destroy a short-lived review stack at this time (ISO 8601); absent: no TTL schedule. */
     destroyAt: z.iso.datetime({ message: "expected an ISO 8601 time such as 2026-12-01T00:00:00Z" }).optional(),
+    /**
+     * Where deployments run: Pulumi's hosted runners, or a self-hosted agent pool this stack creates, whose agents run
+     * inside the VPC. A cluster with a private-only API endpoint needs the pool: hosted runners cannot reach it.
+     */
+    runner: z.enum(["hosted", "agent-pool"]).default("hosted"),
     /** Plain environment variables of the deployment run (secrets come from secret config). */
     environmentVariables: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "expected an UPPER_SNAKE_CASE name"), z.string()).default({}),
 });

@@ -29,14 +29,25 @@ export function preRunCommands(stack: string): string[] {
 }
 
 export class PulumiDeployments extends pulumi.ComponentResource {
+    /** The token the pool's agents start with; undefined on hosted runners. */
+    readonly agentPoolToken: pulumi.Output<string> | undefined;
+
     constructor(name: string, args: PulumiDeploymentsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:deployments:PulumiDeployments", name, {}, opts);
         const child = { parent: this };
         const target = { organization: args.organization, project: args.project, stack: args.stack };
+        // Agents of this pool run inside the VPC (README, "Running it for real"): they reach the private cluster API.
+        const pool = args.settings.runner === "agent-pool" ? new service.AgentPool(`${name}-agents`, {
+            organizationName: args.organization,
+            name: `${args.project}-${args.stack}`,
+            description: `Deployments of ${args.project}/${args.stack}, from inside its VPC`,
+        }, child) : undefined;
+        this.agentPoolToken = pool ? pulumi.secret(pool.tokenValue) : undefined;
         const secrets = Object.fromEntries(Object.entries(args.secretEnvironment).filter((entry): entry is [string, pulumi.Output<string>] => entry[1] !== undefined));
 
         new service.DeploymentSettings(`${name}-settings`, {
             ...target,
+            agentPoolId: pool?.agentPoolId,
             sourceContext: { git: { branch: `refs/heads/${args.settings.branch}` } },
             vcs: {
                 provider: "github",
@@ -75,6 +86,6 @@ export class PulumiDeployments extends pulumi.ComponentResource {
         if (args.settings.destroyAt) {
             new service.TtlSchedule(`${name}-ttl`, { ...target, timestamp: args.settings.destroyAt, deleteAfterDestroy: false }, child);
         }
-        this.registerOutputs({});
+        this.registerOutputs({ agentPoolToken: this.agentPoolToken });
     }
 }
