@@ -81,6 +81,10 @@ describe("config", () => {
             expect: [/platform:github\.variables\.ECR_REPOSITORY_API: got "ECR_REPOSITORY_API"; expected a name the program does not already derive/] },
         { title: "an environment name that is not the stack's", stack: "dev", path: ["environment", "name"], value: "development",
             expect: [/platform:environment\.name: got "development"; expected "dev", the stack's name/] },
+        { title: "a node group mixing arm64 and x86_64 instance types", stack: "dev", path: ["cluster", "nodeGroups", "general", "instanceTypes"], value: ["t3.medium", "t4g.medium"],
+            expect: [/platform:cluster\.nodeGroups\.general\.instanceTypes: got \["t3\.medium","t4g\.medium"\]; expected instance types of one architecture/] },
+        { title: "a Performance Insights retention RDS does not offer", stack: "prod", path: ["database", "performanceInsightsRetentionDays"], value: 30,
+            expect: [/platform:database\.performanceInsightsRetentionDays: got 30; expected 7, a multiple of 31 up to 713 \(months\), or 731/] },
         { title: "a missing key", stack: "dev", path: ["logs"], value: {},
             expect: [/platform:logs\.retentionDays: got nothing \(the key is missing\)/] },
     ];
@@ -93,6 +97,12 @@ describe("config", () => {
             for (const pattern of refusal.expect) assert.match(error.message, pattern);
         });
     }
+
+    it("refuses a deploy branch without a branch rule", async () => {
+        const directory = projectCopy("Pulumi.yaml", (document) => document.deleteIn(["config", "branches", "value", "staging"]));
+        const error = await rejection(plan("dev", { directory }));
+        assert.match(error.message, /Pulumi\.yaml: platform:environments\.staging\.branch: got "staging"; expected a branch with a rule in branches \(develop, main\)/);
+    });
 
     it("refuses project config errors in Pulumi.yaml: two services with one name", async () => {
         const directory = projectCopy("Pulumi.yaml", (document) => document.setIn(["config", "services", "value", 1, "name"], "api"));

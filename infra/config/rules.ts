@@ -5,6 +5,7 @@
 import type { PlatformSettings as Settings } from "./index";
 import { RDS_CLASS_MEMORY_GIB } from "../data/instance-classes";
 import { VARIABLES } from "../../github/workflows/names";
+import { isGraviton } from "../cluster/nodes";
 import { parseIpv4Cidr } from "./cidr";
 
 export type Report = (path: (string | number)[], input: unknown, message: string) => void;
@@ -41,6 +42,10 @@ export function checkConsistency(settings: Settings, report: Report): void {
         if (group.minSize > group.maxSize) {
             report([...path, "minSize"], group.minSize, `expected at most maxSize (${group.maxSize})`);
         }
+        const architectures = new Set(group.instanceTypes.map((type) => (isGraviton(type) ? "arm64" : "x86_64")));
+        if (architectures.size > 1) {
+            report([...path, "instanceTypes"], group.instanceTypes, "expected instance types of one architecture: a node group runs one AMI, arm64 or x86_64");
+        }
         if (group.desiredSize < group.minSize || group.desiredSize > group.maxSize) {
             report([...path, "desiredSize"], group.desiredSize, `expected a size from minSize (${group.minSize}) to maxSize (${group.maxSize})`);
         }
@@ -57,6 +62,11 @@ export function checkConsistency(settings: Settings, report: Report): void {
     if (RDS_CLASS_MEMORY_GIB[db.instanceClass] === undefined) {
         report(["database", "instanceClass"], db.instanceClass,
             `expected an RDS instance class whose memory this program knows (it sizes the connection and memory alarms): ${Object.keys(RDS_CLASS_MEMORY_GIB).join(", ")}`);
+    }
+    // Performance Insights keeps 7 days, a number of 31-day months up to 23, or 731 days (RDS API, CreateDBInstance).
+    const retention = db.performanceInsightsRetentionDays;
+    if (!(retention === 7 || retention === 731 || (retention % 31 === 0 && retention >= 31 && retention <= 23 * 31))) {
+        report(["database", "performanceInsightsRetentionDays"], retention, "expected 7, a multiple of 31 up to 713 (months), or 731");
     }
     if (db.readReplicas > 0 && db.backupRetentionDays === 0) {
         report(["database", "readReplicas"], db.readReplicas,
@@ -133,6 +143,12 @@ function checkGithub(settings: Settings, report: Report): void {
         // GitHub refuses variable names that start with GITHUB_; the derived names come from the stack's outputs.
         if (name.startsWith("GITHUB_")) report(["github", "variables", name], name, "expected a name that does not start with GITHUB_, which GitHub reserves");
         else if (derived.has(name)) report(["github", "variables", name], name, "expected a name the program does not already derive from the stack's outputs");
+    }
+    // The control stack writes a ruleset per entry of `branches`: every branch that deploys needs one.
+    for (const [stack, target] of Object.entries(settings.environments)) {
+        if (settings.branches[target.branch] === undefined) {
+            report(["environments", stack, "branch"], target.branch, `expected a branch with a rule in branches (${Object.keys(settings.branches).join(", ")}): a branch that deploys must be protected`);
+        }
     }
     const reviewerCount = github.reviewers.teams.length + github.reviewers.users.length;
     if (reviewerCount > MAX_ENVIRONMENT_REVIEWERS) {
