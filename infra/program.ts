@@ -57,7 +57,6 @@ export async function program(): Promise<Record<string, unknown>> {
         namePrefix,
         accountId,
         emails: config.observability.alarmEmails,
-        slackWebhookUrl: config.secrets.slackWebhookUrl,
         pagerDutyIntegrationUrl: config.secrets.pagerDutyIntegrationUrl,
         kmsKeyArn: keys.arns.alerts,
     }, scoped);

@@ -121,12 +121,17 @@ describe("observability", () => {
         });
     }
 
-    it("subscribes a secret Slack endpoint without ever showing it", async () => {
-        const directory = projectCopy("Pulumi.dev.yaml", (document) => document.setIn(["config", "platform:slackWebhookUrl"], { secure: "v1:c2xhY2s=" }));
+    it("subscribes a secret PagerDuty URL, and gives the Slack webhook to the deploy workflows, not to SNS, without showing either", async () => {
+        const directory = projectCopy("Pulumi.dev.yaml", (document) => {
+            document.setIn(["config", "platform:slackWebhookUrl"], { secure: "v1:c2xhY2s=" });
+            document.setIn(["config", "platform:pagerDutyIntegrationUrl"], { secure: "v1:cGQ=" });
+        });
         const p = await plan("dev", { directory });
-        const slack = one(p, "aws:sns/topicSubscription:TopicSubscription", "slack");
-        assert.deepEqual([slack.inputs.protocol, slack.inputs.endpoint], ["https", "[secret]"]);
-        assert.doesNotMatch(JSON.stringify(p), /v1:c2xhY2s=/);
+        const https = ofType(p, "aws:sns/topicSubscription:TopicSubscription").filter((subscription) => subscription.inputs.protocol === "https");
+        assert.deepEqual(https.map((subscription) => [subscription.name, subscription.inputs.endpoint]), [["platform-dev-alerting-pagerduty", "[secret]"]]);
+        const secret = one(p, "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret");
+        assert.deepEqual([secret.inputs.secretName, secret.inputs.plaintextValue], ["SLACK_WEBHOOK_URL", "[secret]"]);
+        assert.doesNotMatch(JSON.stringify(p), /v1:c2xhY2s=|v1:cGQ=/);
     });
 
     it("follows the stack file: the latency threshold", async () => {

@@ -1,6 +1,9 @@
 /**
- * Where alarms go: one encrypted SNS topic per environment, with e-mail subscriptions from config and HTTPS
- * subscriptions for Slack and PagerDuty endpoints that only ever exist as Pulumi secrets.
+ * Where alarms go: one encrypted SNS topic per environment, with e-mail subscriptions from config and an HTTPS
+ * subscription for PagerDuty's integration URL, which only ever exists as a Pulumi secret. Slack is not subscribed:
+ * SNS sends an HTTPS endpoint a confirmation request first, which a Slack incoming webhook rejects (it takes only its
+ * own message format), so such a subscription never delivers. Alarms reach Slack through an e-mail address of the
+ * channel in `observability.alarmEmails`, or AWS Chatbot; the webhook serves the deploy workflows.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,8 +13,7 @@ export interface AlertingArgs {
     namePrefix: string;
     accountId: pulumi.Input<string>;
     emails: readonly string[];
-    /** Secret endpoints, when configured (`pulumi config set --secret`). */
-    slackWebhookUrl?: pulumi.Output<string>;
+    /** PagerDuty's CloudWatch integration URL, when configured (`pulumi config set --secret`). */
     pagerDutyIntegrationUrl?: pulumi.Output<string>;
     /** The key that encrypts the topic (its policy lets CloudWatch alarms use it). */
     kmsKeyArn: pulumi.Input<string>;
@@ -39,11 +41,9 @@ export class Alerting extends pulumi.ComponentResource {
             // The address is the subscription's identity: a stable key, and the subscriber confirms by e-mail.
             new aws.sns.TopicSubscription(`${name}-email-${email.replace(/[^a-zA-Z0-9]+/g, "-")}`, { topic: topic.arn, protocol: "email", endpoint: email }, child);
         });
-        const hooks: [string, pulumi.Output<string> | undefined][] = [["slack", args.slackWebhookUrl], ["pagerduty", args.pagerDutyIntegrationUrl]];
-        for (const [key, endpoint] of hooks) {
-            if (endpoint) {
-                new aws.sns.TopicSubscription(`${name}-${key}`, { topic: topic.arn, protocol: "https", endpoint, endpointAutoConfirms: true }, child);
-            }
+        if (args.pagerDutyIntegrationUrl) {
+            // PagerDuty's integration confirms SNS subscriptions itself.
+            new aws.sns.TopicSubscription(`${name}-pagerduty`, { topic: topic.arn, protocol: "https", endpoint: args.pagerDutyIntegrationUrl, endpointAutoConfirms: true }, child);
         }
         this.topicArn = topic.arn;
         this.registerOutputs({ topicArn: this.topicArn });
