@@ -72,7 +72,7 @@ export class PulumiDeployments extends pulumi.ComponentResource {
             autoRemediate: args.settings.driftAutoRemediate,
         }, child);
 
-        // The published policy pack (`pulumi policy publish policy`, name "platform") applied to this stack alone:
+        // The published policy pack (`pulumi policy publish <org>` run in policy/, name "platform") applied to this stack alone:
         // blocking where enforcement is mandatory, reporting elsewhere.
         new service.PolicyGroup(`${name}-policy`, {
             name: `${args.project}-${args.stack}`,
