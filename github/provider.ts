@@ -1,7 +1,9 @@
 /**
  * The GitHub provider, configured explicitly: the repository owner and the GitHub App this program acts as. It never
  * takes a token: with `app_auth` set, the provider authenticates as the App even where a GITHUB_TOKEN is in the
- * environment (as in Pulumi Deployments, whose own token must not be used).
+ * environment (as in Pulumi Deployments, whose own token must not be used). Checked in the provider's code: @pulumi/github
+ * 6.15.0 bundles terraform-provider-github v6.13.0, whose `github/provider.go` reads `token` (and GITHUB_TOKEN) only
+ * when no App is configured; the docs' "token first" wording describes the schema, not that order.
  */
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
