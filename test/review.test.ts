@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { PROJECT_DIRECTORY } from "../tools/plan-stack";
 import { REVIEW_WORKFLOW_PATH, renderReviewWorkflow } from "../tools/review-workflow";
 import { actionlintFindings, workflowParserFindings } from "../tools/workflow-validation";
-import { estimateCost, formatCostChange, type PriceTable } from "../tools/cost";
+import { PRICES, estimateCost, formatCost, formatCostChange, type PriceTable } from "../tools/cost";
 import { plan, realPlan, withStackValue } from "./harness";
 
 const committed = () => readFileSync(join(PROJECT_DIRECTORY, REVIEW_WORKFLOW_PATH), "utf8");
@@ -47,6 +47,17 @@ describe("this repository's review workflow", () => {
 });
 
 describe("cost estimate", () => {
+    it("keeps a source, a date and the quoted words for every price in the table", () => {
+        assert.equal(PRICES.region, "us-east-1");
+        assert.ok(PRICES.items.length >= 10);
+        const keys = PRICES.items.map((item) => item.key);
+        assert.equal(new Set(keys).size, keys.length, "one price per key");
+        for (const item of PRICES.items as (PriceTable["items"][number] & { quote?: string })[]) {
+            assert.match(item.source, /^https?:\/\//, item.key);
+            assert.ok(item.date.length > 0 && (item.quote ?? "").length > 0 && item.price > 0, item.key);
+        }
+    });
+
     it("prices node groups at both ends of their range and counts what has a price", async () => {
         const estimate = estimateCost(await realPlan("prod"), "prod", TABLE);
         const nodes = estimate.lines.find((line) => line.priceKey === "ec2:m5.xlarge")!;
@@ -63,6 +74,7 @@ describe("cost estimate", () => {
         assert.ok(estimate.missing.includes("elasticache:cache.r6g.large"));
         assert.equal(estimate.lines.find((line) => line.priceKey === "elasticache:cache.r6g.large")!.monthly, undefined);
         assert.ok(!estimate.missing.includes("ec2:m5.xlarge"));
+        assert.match(formatCost(estimate), /for the lines with a price; \d+ line\(s\) have none and are not in this figure/);
     });
 
     it("sees the cost of a change to a stack file", async () => {

@@ -40,6 +40,7 @@ export const PRICES = priceTable as PriceTable;
 const NOT_ESTIMATED = [
     "NAT gateway data processed (per GB)", "load balancer capacity units (LCU)", "WAF requests", "CloudWatch Logs ingestion and storage",
     "ECR and S3 storage", "data transfer out", "RDS backup storage beyond the free allowance", "Spot discounts (Spot node groups are priced at on-demand, the upper bound)",
+    "KMS key rotation ($1 a month more per key for each rotation, per AWS's KMS pricing page)", "free tiers",
 ];
 
 type Quantity = { min: number; max: number };
@@ -173,7 +174,9 @@ const usd = (value: number): string => `$${value.toLocaleString("en-US", { minim
 const range = (value: { min: number; max: number }): string => (value.min === value.max ? usd(value.min) : `${usd(value.min)} to ${usd(value.max)}`);
 
 export function formatCost(estimate: CostEstimate): string {
-    const out = [`Monthly cost of ${estimate.stack} (${estimate.region}, on-demand USD; ranges are the autoscaling and storage bounds): ${range(estimate.total)}`];
+    const unpriced = estimate.lines.filter((line) => !line.monthly).length;
+    const scope = unpriced === 0 ? "" : ` for the lines with a price; ${unpriced} line(s) have none and are not in this figure`;
+    const out = [`Monthly cost of ${estimate.stack} (${estimate.region}, on-demand USD; ranges are the autoscaling and storage bounds): ${range(estimate.total)}${scope}`];
     for (const [component, sum] of Object.entries(estimate.byComponent).sort(([a], [b]) => a.localeCompare(b))) out.push(`  ${component.padEnd(16)} ${range(sum)}`);
     out.push("", "Lines:");
     for (const line of estimate.lines) {
