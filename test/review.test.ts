@@ -6,7 +6,7 @@ import { PROJECT_DIRECTORY } from "../tools/plan-stack";
 import { REVIEW_WORKFLOW_PATH, renderReviewWorkflow } from "../tools/review-workflow";
 import { actionlintFindings, workflowParserFindings } from "../tools/workflow-validation";
 import { PRICES, estimateCost, formatCost, formatCostChange, type PriceTable } from "../tools/cost";
-import { plan, realPlan, withStackValue } from "./harness";
+import { ofType, plan, realPlan, withStackValue } from "./harness";
 
 const committed = () => readFileSync(join(PROJECT_DIRECTORY, REVIEW_WORKFLOW_PATH), "utf8");
 /** A table of made-up round numbers: the arithmetic under test, not AWS's prices. */
@@ -75,6 +75,16 @@ describe("cost estimate", () => {
         assert.equal(estimate.lines.find((line) => line.priceKey === "elasticache:cache.r6g.large")!.monthly, undefined);
         assert.ok(!estimate.missing.includes("ec2:m5.xlarge"));
         assert.match(formatCost(estimate), /for the lines with a price; \d+ line\(s\) have none and are not in this figure/);
+    });
+
+    it("counts an alarm once per metric it watches, as CloudWatch bills it", async () => {
+        const p = await realPlan("prod");
+        const table: PriceTable = { ...TABLE, items: [{ key: "cloudwatch:alarm", unit: "month", price: 1, source: "test", date: "test" }] };
+        const billed = estimateCost(p, "prod", table).lines.filter((line) => line.priceKey === "cloudwatch:alarm").reduce((sum, line) => sum + line.quantity.min, 0);
+        const metrics = ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").reduce((sum, alarm) =>
+            sum + Math.max(((alarm.inputs.metricQueries as { metric?: unknown }[] | undefined) ?? []).filter((query) => query.metric).length, 1), 0);
+        assert.equal(billed, metrics);
+        assert.ok(metrics > ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").length, "the 5xx rate alarm reads three metrics");
     });
 
     it("sees the cost of a change to a stack file", async () => {

@@ -100,8 +100,11 @@ function consumption(resource: PlannedResource, hours: number, source: (identifi
             return [{ item: "KMS key", priceKey: "kms:key", quantity: fixed(1) }];
         case "aws:secretsmanager/secret:Secret":
             return [{ item: "secret", priceKey: "secretsmanager:secret", quantity: fixed(1) }];
-        case "aws:cloudwatch/metricAlarm:MetricAlarm":
-            return [{ item: "alarm", priceKey: "cloudwatch:alarm", quantity: fixed(1) }];
+        case "aws:cloudwatch/metricAlarm:MetricAlarm": {
+            // CloudWatch bills alarms per metric they watch: a metric-math alarm counts each metric it reads.
+            const metrics = ((inputs.metricQueries as { metric?: unknown }[] | undefined) ?? []).filter((query) => query.metric).length;
+            return [{ item: "alarm (billed per metric it watches)", priceKey: "cloudwatch:alarm", quantity: fixed(Math.max(metrics, 1)) }];
+        }
         case "aws:cloudwatch/dashboard:Dashboard":
             return [{ item: "dashboard", priceKey: "cloudwatch:dashboard", quantity: fixed(1) }];
         default:
