@@ -33,3 +33,11 @@ export const SECRETS = {
 export const deployedImagesArtifact = (stack: string): string => `deployed-images-${stack}`;
 /** The reusable build workflow's file; deploy workflows call it. */
 export const BUILD_WORKFLOW_FILE = "docker-build.yml";
+
+/**
+ * The Actions Runner Controller scale set that runs in a stack's own cluster: jobs that talk to the cluster API (deploy,
+ * rollback) say `runs-on: <this name>`, and the program installs the scale set under exactly this name, so the two
+ * cannot disagree. ARC routes a job to a scale set by its installation name (GitHub docs, "Using ARC runners in a
+ * workflow": https://docs.github.com/en/actions/how-tos/manage-runners/use-actions-runner-controller/use-arc-in-a-workflow).
+ */
+export const clusterRunnerScaleSet = (project: string, stack: string): string => `${project}-${stack}-deploy`;
