@@ -12,10 +12,11 @@ export interface EnvironmentOutputs {
     deployRoleArn: pulumi.Input<string>;
     clusterName: pulumi.Input<string>;
     namespace: string;
-    /** The project and this stack's physical-name prefix (`<project>-<stack>`): repositories are `<prefix>/<service>`. */
+    /** The project: a stack's repositories are `<project>-<stack>/<service>`. */
     project: string;
-    namePrefix: string;
     repositoryUrls: Record<string, pulumi.Output<string>>;
+    /** Promoting environments: the registry host of the source stack's account (it may be another account). */
+    sourceRegistry: string | undefined;
     loadBalancerArnSuffix: pulumi.Input<string>;
     targetGroupArnSuffixes: Record<string, pulumi.Input<string>>;
     databaseInstanceId: string;
@@ -32,12 +33,10 @@ export function environmentVariables(config: VariablesConfig, outputs: Environme
     };
     for (const service of config.services) variables[VARIABLES.repository(service.name)] = outputs.repositoryUrls[service.name];
     const source = config.github.promoteFrom;
-    if (source !== undefined) {
-        // The source's repositories live in the same registry, under `<project>-<source stack>/` instead of ours.
-        const sourcePrefix = `${outputs.project}-${source}`;
+    if (source !== undefined && outputs.sourceRegistry !== undefined) {
+        // The source's repositories: `<source account's registry>/<project>-<source stack>/<service>`.
         for (const service of config.services) {
-            variables[VARIABLES.sourceRepository(service.name)] = outputs.repositoryUrls[service.name]
-                .apply((url) => url.replace(`/${outputs.namePrefix}/`, `/${sourcePrefix}/`));
+            variables[VARIABLES.sourceRepository(service.name)] = `${outputs.sourceRegistry}/${outputs.project}-${source}/${service.name}`;
         }
         variables[VARIABLES.database] = outputs.databaseInstanceId;
     }

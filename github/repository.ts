@@ -26,6 +26,10 @@ export interface GithubRepositoryArgs {
 }
 
 export class GithubRepository extends pulumi.ComponentResource {
+    /** The repository's numeric id, which never changes with its name (the deploy roles trust it). */
+    readonly repositoryId: pulumi.Output<number>;
+    readonly repositoryName: pulumi.Output<string>;
+
     constructor(name: string, args: GithubRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:github:Repository", name, {}, opts);
         const child = { parent: this };
@@ -95,6 +99,8 @@ export class GithubRepository extends pulumi.ComponentResource {
             ],
             after: [defaultBranch],
         }, child);
-        this.registerOutputs({});
+        this.repositoryId = repository.repoId;
+        this.repositoryName = repository.name;
+        this.registerOutputs({ repositoryId: this.repositoryId });
     }
 }

@@ -19,9 +19,15 @@ export function policyDocument(...statements: PolicyStatement[]): PolicyDocument
     return { Version: "2012-10-17", Statement: statements };
 }
 
-/** A trust policy that lets one AWS service assume the role. */
-export function serviceTrustPolicy(service: string): PolicyDocument {
-    return policyDocument({ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" });
+/**
+ * A trust policy that lets one AWS service assume the role; with `sourceAccount`, only on behalf of that account
+ * (IAM User Guide, "The confused deputy problem": `aws:SourceAccount` in the trust of a service role).
+ */
+export function serviceTrustPolicy(service: string, sourceAccount?: pulumi.Input<string>): PolicyDocument {
+    return policyDocument({
+        Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole",
+        ...(sourceAccount === undefined ? {} : { Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } } }),
+    });
 }
 
 /** JSON text for a resource input; outputs inside the document are resolved first. */

@@ -3,8 +3,9 @@
  * order their inputs need. `pulumi up` runs it through infra/index.ts; the offline plan and the tests run the same
  * function under mocks.
  */
-import * as awsSdk from "@pulumi/aws";
+import * as githubSdk from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
+import { GithubAccess } from "../github/access";
 import { createGithubProvider } from "../github/provider";
 import { GithubEnvironment } from "../github/environment";
 import { environmentVariables } from "../github/environment-variables";
@@ -29,13 +30,15 @@ import { Alerting } from "./observability/alerting";
 import { Monitoring } from "./observability/monitoring";
 import { createAwsProvider } from "./providers";
 import { Registry } from "./registry";
+import { accountOf, createsOidcProviders, promotingAccounts, registryHost } from "./topology";
 
 export async function program(): Promise<Record<string, unknown>> {
     const config = loadConfig();
     const naming = createNaming(config);
     const aws = createAwsProvider(config, naming);
     const scoped: pulumi.ComponentResourceOptions = { providers: { aws } };
-    const accountId = awsSdk.getCallerIdentityOutput({}, { provider: aws }).accountId;
+    // The account comes from config (environments.<stack>.awsAccountId); the provider refuses credentials of any other.
+    const accountId = pulumi.output(accountOf(config.environments, config.stack));
     const protect = config.protection.statefulResources;
     const region = config.aws.region;
     const namePrefix = naming.prefix;
@@ -51,6 +54,7 @@ export async function program(): Promise<Record<string, unknown>> {
         natGateways: config.network.natGateways,
         logRetentionDays: logs.retentionDays,
         logsKmsKeyArn: keys.arns.logs,
+        accountId,
     }, scoped);
 
     const alerting = new Alerting(naming.name("alerting"), {
@@ -61,21 +65,51 @@ export async function program(): Promise<Record<string, unknown>> {
         kmsKeyArn: keys.arns.alerts,
     }, scoped);
 
+    // GitHub first: the deploy roles trust the repository's numeric id. The control stack owns the repository; the
+    // other stacks look it up, so a repository that does not exist yet fails their preview with its name.
+    const githubProvider = createGithubProvider(config, naming.name("github"));
+    const repository = config.environment.controlStack ? new GithubRepository(naming.name("github-repository"), {
+        repository: config.repository,
+        branches: config.branches,
+        teams: config.teams,
+        codeOwners: config.codeOwners,
+        githubApp: config.githubApp,
+        services: config.services,
+        requiredChecks: requiredChecks(config),
+        allowedActions: allowedActionPatterns(),
+        extraFiles: workflowFiles(config),
+    }, { provider: githubProvider }) : undefined;
+    if (repository) {
+        new GithubAccess(naming.name("github-access"), {
+            repository: repository.repositoryName,
+            teams: config.teams,
+            codeOwners: config.codeOwners,
+        }, { provider: githubProvider });
+    }
+    const repositoryId = repository?.repositoryId
+        ?? githubSdk.getRepositoryOutput({ fullName: `${config.repository.owner}/${config.repository.name}` }, { provider: githubProvider }).repoId;
+
     const promoteFrom = config.github.promoteFrom;
     const identity = new Identity(naming.name("identity"), {
         namePrefix,
         region,
         accountId,
         repository: config.repository,
+        repositoryId,
         github: config.github,
         identity: config.identity,
         project: config.project,
         stack: config.stack,
+        createsOidcProviders: createsOidcProviders(config.environments, config.stack),
+        driftRemediates: config.deployments.driftAutoRemediate,
         clusterName: naming.clusterName,
         servicesRepositoryPrefix: namePrefix,
-        // Production copies what staging ran: it reads `<project>-<source stack>/<service>` (stack names are
-        // environment names, a config rule) and snapshots its database before migrations.
-        ...(promoteFrom === undefined ? {} : { promoteFromRepositoryPrefix: `${config.project}-${promoteFrom}`, databaseInstanceId: postgresIdentifier(namePrefix) }),
+        // Production copies what staging ran: it reads `<project>-<source stack>/<service>` in the source stack's
+        // account (stack names are environment names, a config rule) and snapshots its database before migrations.
+        ...(promoteFrom === undefined ? {} : {
+            promoteFrom: { repositoryPrefix: `${config.project}-${promoteFrom}`, accountId: accountOf(config.environments, promoteFrom) },
+            databaseInstanceId: postgresIdentifier(namePrefix),
+        }),
     }, scoped);
 
     const cluster = new Cluster(naming.name("cluster"), {
@@ -89,6 +123,8 @@ export async function program(): Promise<Record<string, unknown>> {
         logRetentionDays: logs.retentionDays,
         logsKmsKeyArn: keys.arns.logs,
         namespaceAccess: [{ roleArn: identity.deployRoleArn, namespace: naming.namespace }],
+        // Pulumi Deployments runs `pulumi up` of this stack, Kubernetes resources included.
+        adminRoleArns: [identity.deploymentsRoleArn],
     }, scoped);
 
     const registry = new Registry(naming.name("registry"), {
@@ -96,9 +132,10 @@ export async function program(): Promise<Record<string, unknown>> {
         services: config.services.map((service) => service.name),
         settings: config.registry,
         kmsKeyArn: keys.arns.registry,
-        // The deploy role writes images: built ones, or the digests it promotes. Nobody else may push.
+        // The deploy role writes images: built ones, or the digests it promotes. Nobody else may push. Accounts that
+        // promote this stack's images pull them across accounts; their own IAM decides which of their roles may.
         pushRoleArns: [identity.deployRoleArn],
-        pullRoleArns: [identity.deployRoleArn, cluster.nodeRoleArn],
+        pullRoleArns: [identity.deployRoleArn, cluster.nodeRoleArn, ...promotingAccounts(config.environments, config.stack).map((account) => `arn:aws:iam::${account}:root`)],
         protect,
     }, scoped);
 
@@ -190,8 +227,7 @@ export async function program(): Promise<Record<string, unknown>> {
         dependsOn: addons.ready,
     }, scoped);
 
-    // GitHub: this stack's environment always; the repository-wide objects only in the control stack.
-    const githubProvider = createGithubProvider(config, naming.name("github"));
+    // GitHub: this stack's environment always (the repository-wide objects came first, in the control stack only).
     new GithubEnvironment(naming.name("github-environment"), {
         repository: config.repository.name,
         settings: config.github,
@@ -202,27 +238,14 @@ export async function program(): Promise<Record<string, unknown>> {
             clusterName: cluster.clusterName,
             namespace: naming.namespace,
             project: config.project,
-            namePrefix,
             repositoryUrls: registry.repositoryUrls,
+            sourceRegistry: promoteFrom === undefined ? undefined : registryHost(accountOf(config.environments, promoteFrom), region),
             loadBalancerArnSuffix: edge.loadBalancerArnSuffix,
             targetGroupArnSuffixes: edge.targetGroupArnSuffixes,
             databaseInstanceId: postgresIdentifier(namePrefix),
         }),
         secrets: { [SECRETS.slackWebhookUrl]: config.secrets.slackWebhookUrl },
-    }, { provider: githubProvider });
-    if (config.environment.controlStack) {
-        new GithubRepository(naming.name("github-repository"), {
-            repository: config.repository,
-            branches: config.branches,
-            teams: config.teams,
-            codeOwners: config.codeOwners,
-            githubApp: config.githubApp,
-            services: config.services,
-            requiredChecks: requiredChecks(config),
-            allowedActions: allowedActionPatterns(),
-            extraFiles: workflowFiles(config),
-        }, { provider: githubProvider });
-    }
+    }, { provider: githubProvider, dependsOn: repository ? [repository] : [] });
 
     const deployments = new PulumiDeployments(naming.name("deployments"), {
         organization: config.identity.pulumiOrganization,

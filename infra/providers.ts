@@ -5,11 +5,13 @@
 import * as aws from "@pulumi/aws";
 import type { PlatformConfig } from "./config";
 import type { Naming } from "./naming";
+import { accountOf } from "./topology";
 
 export function createAwsProvider(config: PlatformConfig, naming: Naming): aws.Provider {
     return new aws.Provider(naming.name("aws"), {
         region: config.aws.region,
-        allowedAccountIds: config.aws.allowedAccountIds ? [...config.aws.allowedAccountIds] : undefined,
+        // Credentials of any other account are refused before anything is read or written (environments.<stack>.awsAccountId).
+        allowedAccountIds: [accountOf(config.environments, config.stack)],
         defaultTags: { tags: { ...naming.defaultTags } },
     });
 }

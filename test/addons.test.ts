@@ -7,7 +7,7 @@ import { TARGET_GROUP_WRITES, clusterAutoscalerPolicy, loadBalancerControllerPol
 import { clusterAutoscalerValues, secretsStoreCsiDriverValues } from "../infra/addons/values";
 import type { Plan, PlannedResource } from "../tools/mock-engine";
 import { PROJECT_DIRECTORY } from "../tools/plan-stack";
-import { STACKS, ofType, one, plan, realPlan, withStackValue, type StackName } from "./harness";
+import { STACKS, ofType, one, plan, realPlan, withStackValue, type StackName, accountOf } from "./harness";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation";
@@ -113,7 +113,7 @@ describe("cluster add-ons", () => {
             it("lets the load balancer controller change only this environment's target groups, which the edge names to match", async () => {
                 const p = await realPlan(stack);
                 const policy = statements(one(p, "aws:iam/rolePolicy:RolePolicy", "-addons-load-balancer-controller").inputs.policy);
-                const pattern = `arn:aws:elasticloadbalancing:us-east-1:[computed: aws.accountId]:targetgroup/platform-${stack}-*/*`;
+                const pattern = `arn:aws:elasticloadbalancing:us-east-1:${accountOf(stack)}:targetgroup/platform-${stack}-*/*`;
                 for (const statement of policy) {
                     const reads = actions(statement).every((action) => action.includes(":Describe"));
                     assert.equal(statement.Resource, reads ? "*" : pattern, statement.Sid);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { CONTROL_PLANE_LOG_TYPES } from "../infra/cluster";
 import { amiTypeFor, isGraviton } from "../infra/cluster/nodes";
-import { STACKS, ofType, one, plan, realPlan, withStackValue } from "./harness";
+import { STACKS, ofType, one, plan, realPlan, rejection, withStackValue } from "./harness";
 
 const TABLE = {
     dev: { instanceType: "t3.medium", min: 2, max: 4, capacity: "SPOT" },
@@ -33,13 +33,17 @@ describe("EKS cluster", () => {
                 assert.deepEqual(cluster.options.dependsOn, [logGroup.urn]);
             });
 
-            it("grants access through access entries: admins cluster-wide, the deploy role in its namespace only", async () => {
+            it("grants access through access entries: looked-up admins and Pulumi Deployments cluster-wide, the deploy role in its namespace only", async () => {
                 const p = await realPlan(stack);
                 const cluster = one(p, "eks:index:Cluster");
                 assert.equal(cluster.inputs.authenticationMode, "API");
                 const entries = cluster.inputs.accessEntries as Record<string, { principalArn: string; accessPolicies: Record<string, { policyArn: string; accessScope: { type: string; namespaces?: string[] } }> }>;
-                assert.deepEqual(Object.keys(entries).sort(), ["admin-PlatformAdmins", "deploy-platform"]);
+                assert.deepEqual(Object.keys(entries).sort(), ["admin-PlatformAdmins", "admin-deployments", "deploy-platform"]);
                 assert.deepEqual(Object.values(entries["admin-PlatformAdmins"].accessPolicies)[0].accessScope, { type: "cluster" });
+                // The configured role is read, not assumed: a missing one fails the preview by name.
+                assert.equal(entries["admin-PlatformAdmins"].principalArn, "[looked up: aws.iam.getRole(PlatformAdmins).arn]");
+                assert.ok(p.invokes.some((invoke) => invoke.token === "aws:iam/getRole:getRole" && invoke.args.name === "PlatformAdmins"));
+                assert.equal(entries["admin-deployments"].principalArn, p.outputs.deploymentsRoleArn);
                 const deploy = entries["deploy-platform"];
                 assert.equal(deploy.principalArn, p.outputs.deployRoleArn);
                 const [policy] = Object.values(deploy.accessPolicies);
@@ -83,11 +87,20 @@ describe("EKS cluster", () => {
         });
     }
 
-    it("opens the public endpoint to exactly the CIDRs the stack file lists", async () => {
-        const p = await plan("dev", { directory: withStackValue("dev", ["cluster", "publicAccessCidrs"], ["203.0.113.0/24"]) });
-        const cluster = one(p, "eks:index:Cluster");
-        assert.equal(cluster.inputs.endpointPublicAccess, true);
-        assert.deepEqual(cluster.inputs.publicAccessCidrs, ["203.0.113.0/24"]);
+    it("opens the public endpoint to the operator's addresses on day 0 only, and closes it by itself when the date passes", async () => {
+        const inDays = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString().slice(0, 10);
+        const open = await plan("dev", { directory: withStackValue("dev", ["cluster", "operatorAccess"], { cidrs: ["203.0.113.7/32"], until: inDays(2) }) });
+        const opened = one(open, "eks:index:Cluster");
+        assert.deepEqual([opened.inputs.endpointPublicAccess, opened.inputs.publicAccessCidrs, opened.inputs.endpointPrivateAccess], [true, ["203.0.113.7/32"], true]);
+        const lapsed = one(await plan("dev", { directory: withStackValue("dev", ["cluster", "operatorAccess"], { cidrs: ["203.0.113.7/32"], until: inDays(-2) }) }), "eks:index:Cluster");
+        assert.deepEqual([lapsed.inputs.endpointPublicAccess, lapsed.inputs.publicAccessCidrs], [false, undefined]);
+    });
+
+    it("refuses a day-0 opening that is too wide or too long", async () => {
+        const wide = await rejection(plan("dev", { directory: withStackValue("dev", ["cluster", "operatorAccess"], { cidrs: ["0.0.0.0/0"], until: "2026-01-01" }) }));
+        assert.match(wide.message, /platform:cluster\.operatorAccess\.cidrs\.0: got "0\.0\.0\.0\/0"; expected \/24 or narrower/);
+        const long = await rejection(plan("dev", { directory: withStackValue("dev", ["cluster", "operatorAccess"], { cidrs: ["203.0.113.7/32"], until: "2099-01-01" }) }));
+        assert.match(long.message, /platform:cluster\.operatorAccess\.until: got "2099-01-01"; expected a date at most 7 days ahead/);
     });
 
     it("follows the stack file: Graviton instance types get the arm64 AMI", async () => {

@@ -49,7 +49,7 @@ describe("config", () => {
     it("fills defaults in one place and never from a typo", () => {
         const config = parse("dev");
         assert.equal(config.cluster.nodeGroups.general.diskSizeGiB, 50);
-        assert.deepEqual(config.cluster.publicAccessCidrs, []);
+        assert.equal(config.cluster.operatorAccess, undefined);
     });
 
     const refusals: { title: string; stack: StackName; path: (string | number)[]; value: unknown; expect: RegExp[] }[] = [

@@ -55,6 +55,12 @@ export function withStackValue(stack: StackName, path: (string | number)[], valu
     return projectCopy(`Pulumi.${stack}.yaml`, (document) => document.setIn(["config", `platform:${key}`, ...rest], value));
 }
 
+/** The AWS account a stack deploys into, as the shipped Pulumi.yaml says (`environments.<stack>.awsAccountId`). */
+export function accountOf(stack: StackName): string {
+    const project = parseDocument(readFileSync(join(PROJECT_DIRECTORY, "Pulumi.yaml"), "utf8")).toJS() as { config: { environments: { value: Record<string, { awsAccountId: string }> } } };
+    return project.config.environments.value[stack].awsAccountId;
+}
+
 /** Runs a promise that must fail and returns its error. */
 export async function rejection(promise: Promise<unknown>): Promise<Error> {
     try {

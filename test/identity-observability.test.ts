@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { githubDeployTrust, pulumiDeploymentSubjects, deployPermissions } from "../infra/identity/policies";
+import { pulumiDeploymentSubjects, deployPermissions } from "../infra/identity/policies";
 import { dashboardBody, edgeAndClusterAlarms } from "../infra/observability/signals";
-import { STACKS, ofType, one, plan, projectCopy, realPlan, withStackValue } from "./harness";
+import { STACKS, ofType, one, plan, projectCopy, realPlan, withStackValue, accountOf } from "./harness";
 
 const ENVIRONMENT = { dev: "development", staging: "staging", prod: "production" } as const;
 const ROLE = { dev: "GitHubActions-Dev", staging: "GitHubActions-Staging", prod: "GitHubActions-Prod" } as const;
@@ -12,7 +12,7 @@ const statementsOf = (json: unknown): Statement[] => JSON.parse(String(json)).St
 describe("identity", () => {
     for (const stack of STACKS) {
         describe(stack, () => {
-            it(`lets exactly repo:example-org/platform-app:environment:${ENVIRONMENT[stack]} assume ${ROLE[stack]}`, async () => {
+            it(`lets exactly the jobs of the repository's id in environment ${ENVIRONMENT[stack]} assume ${ROLE[stack]}`, async () => {
                 const p = await realPlan(stack);
                 const provider = one(p, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github");
                 assert.deepEqual([provider.inputs.url, provider.inputs.clientIdLists], ["https://token.actions.githubusercontent.com", ["sts.amazonaws.com"]]);
@@ -21,7 +21,8 @@ describe("identity", () => {
                 assert.equal(trust.Principal!.Federated, `[computed: ${provider.name}.arn]`);
                 assert.deepEqual(trust.Condition, { StringEquals: {
                     "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                    "token.actions.githubusercontent.com:sub": `repo:example-org/platform-app:environment:${ENVIRONMENT[stack]}`,
+                    // The control stack reads the id from the repository it owns; the others look the repository up.
+                    "token.actions.githubusercontent.com:sub": `repository_id:${stack === "prod" ? "[computed: platform-prod-github-repository.repoId]" : "[looked up: github.getRepository(example-org/platform-app).repoId]"}:environment:${ENVIRONMENT[stack]}`,
                 } });
                 assert.equal(p.outputs.deployRoleArn, `[computed: ${role.name}.arn]`);
             });
@@ -40,17 +41,17 @@ describe("identity", () => {
                 const policy = one(p, "aws:iam/rolePolicy:RolePolicy", "identity-deploy");
                 const statements = statementsOf(policy.inputs.policy);
                 const bySid = Object.fromEntries(statements.map((statement) => [statement.Sid, statement]));
-                const own = `arn:aws:ecr:us-east-1:[computed: aws.accountId]:repository/platform-${stack}/*`;
-                assert.equal(bySid.FindTheCluster.Resource, `arn:aws:eks:us-east-1:[computed: aws.accountId]:cluster/platform-${stack}-eks`);
+                const own = `arn:aws:ecr:us-east-1:${accountOf(stack)}:repository/platform-${stack}/*`;
+                assert.equal(bySid.FindTheCluster.Resource, `arn:aws:eks:us-east-1:${accountOf(stack)}:cluster/platform-${stack}-eks`);
                 assert.equal(bySid.PullThisStacksImages.Resource, own);
                 const push = bySid[stack === "prod" ? "CopyPromotedImagesIn" : "PushThisStacksImages"];
                 assert.deepEqual([push.Resource, [push.Action].flat().includes("ecr:PutImage")], [own, true]);
                 if (stack === "prod") {
-                    assert.equal(bySid.ReadTheSourceStacksImages.Resource, "arn:aws:ecr:us-east-1:[computed: aws.accountId]:repository/platform-staging/*");
+                    assert.equal(bySid.ReadTheSourceStacksImages.Resource, `arn:aws:ecr:us-east-1:${accountOf("staging")}:repository/platform-staging/*`);
                     assert.ok(![bySid.ReadTheSourceStacksImages.Action].flat().includes("ecr:PutImage"), "never writes to staging");
                     assert.deepEqual(bySid.SnapshotBeforeMigrations.Resource, [
-                        "arn:aws:rds:us-east-1:[computed: aws.accountId]:db:platform-prod-postgres",
-                        "arn:aws:rds:us-east-1:[computed: aws.accountId]:snapshot:platform-prod-postgres-predeploy-*"]);
+                        `arn:aws:rds:us-east-1:${accountOf("prod")}:db:platform-prod-postgres`,
+                        `arn:aws:rds:us-east-1:${accountOf("prod")}:snapshot:platform-prod-postgres-predeploy-*`]);
                 } else {
                     assert.deepEqual(Object.keys(bySid), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "PushThisStacksImages"]);
                 }
@@ -62,27 +63,21 @@ describe("identity", () => {
                 assert.deepEqual([provider.inputs.url, provider.inputs.clientIdLists], ["https://api.pulumi.com/oidc", ["example-org"]]);
                 const role = ofType(p, "aws:iam/role:Role").find((candidate) => String(candidate.inputs.name).startsWith("PulumiDeployments-"))!;
                 const [trust] = statementsOf(role.inputs.assumeRolePolicy);
-                assert.deepEqual(trust.Condition!.StringEquals["api.pulumi.com/oidc:sub"], pulumiDeploymentSubjects("example-org", "platform", stack));
+                // Only dev remediates drift unseen (Pulumi.dev.yaml), so only its role trusts remediation runs.
+                assert.deepEqual(trust.Condition!.StringEquals["api.pulumi.com/oidc:sub"], pulumiDeploymentSubjects("example-org", "platform", stack, stack === "dev"));
                 assert.equal(p.outputs.deploymentsRoleArn, `[computed: ${role.name}.arn]`);
             });
         });
     }
 
-    it("trusts the provider another stack created when config says reuse", async () => {
-        const p = await plan("staging", { directory: withStackValue("staging", ["identity", "githubOidcProvider"], "reuse") });
-        assert.equal(ofType(p, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").filter((provider) => provider.name.includes("github")).length, 0);
-        const role = ofType(p, "aws:iam/role:Role").find((candidate) => candidate.inputs.name === "GitHubActions-Staging")!;
-        assert.equal(statementsOf(role.inputs.assumeRolePolicy)[0].Principal!.Federated, "arn:aws:iam::[computed: aws.accountId]:oidc-provider/token.actions.githubusercontent.com");
-    });
-
     it("builds exact subjects and scoped permissions", () => {
-        assert.equal(githubDeployTrust("p", "o", "r", "e").Statement[0].Condition!.StringEquals["token.actions.githubusercontent.com:sub"], "repo:o/r:environment:e");
-        assert.deepEqual(pulumiDeploymentSubjects("org", "proj", "dev").map((subject) => subject.split(":")[9]), ["preview", "update", "refresh", "destroy"]);
+        assert.deepEqual(pulumiDeploymentSubjects("org", "proj", "dev").map((subject) => subject.split(":")[9]), ["preview", "update", "refresh", "destroy", "detect-drift"]);
+        assert.deepEqual(pulumiDeploymentSubjects("org", "proj", "dev", true).map((subject) => subject.split(":")[9]).slice(-1), ["remediate-drift"]);
         const sids = (images: Parameters<typeof deployPermissions>[0]["images"], databaseInstanceId?: string) =>
             deployPermissions({ region: "r", accountId: "1", clusterName: "c", repositoryPrefix: "p", images, databaseInstanceId }).Statement.map((statement) => statement.Sid);
         assert.deepEqual(sids({ kind: "build" }), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "PushThisStacksImages"]);
         // A promoting environment reads the source's repositories, writes the same images into its own, watches, snapshots.
-        assert.deepEqual(sids({ kind: "promote", sourcePrefix: "s" }, "db"), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "CopyPromotedImagesIn",
+        assert.deepEqual(sids({ kind: "promote", sourcePrefix: "s", sourceAccountId: "2" }, "db"), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "CopyPromotedImagesIn",
             "ReadTheSourceStacksImages", "WatchTheRelease", "SnapshotBeforeMigrations", "WaitForTheSnapshot"]);
     });
 });
@@ -97,7 +92,7 @@ describe("observability", () => {
                 const subscriptions = ofType(p, "aws:sns/topicSubscription:TopicSubscription");
                 assert.deepEqual(subscriptions.map((subscription) => [subscription.inputs.protocol, subscription.inputs.endpoint]), [["email", "platform-alerts@example.com"]]);
                 const [statement] = statementsOf(one(p, "aws:sns/topicPolicy:TopicPolicy").inputs.policy);
-                assert.deepEqual(statement.Condition, { StringEquals: { "aws:SourceAccount": "[computed: aws.accountId]" } });
+                assert.deepEqual(statement.Condition, { StringEquals: { "aws:SourceAccount": accountOf(stack) } });
                 for (const alarm of ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm")) {
                     assert.deepEqual(alarm.inputs.alarmActions, [`[computed: ${topic.name}.arn]`], String(alarm.inputs.name));
                 }

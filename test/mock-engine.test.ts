@@ -99,7 +99,7 @@ describe("mock engine", () => {
         assert.equal(result.status, 0, result.stderr);
         assert.match(result.stdout, /Offline plan of platform\/prod/);
         const document = JSON.parse(readFileSync(join(out, "plan.json"), "utf8"));
-        assert.deepEqual(Object.keys(document), ["project", "stack", "resources", "outputs"]);
+        assert.deepEqual(Object.keys(document), ["project", "stack", "resources", "invokes", "outputs"]);
         assert.equal(document.project, "platform");
         assert.equal(document.stack, "prod");
         for (const resource of document.resources) {

@@ -6,7 +6,7 @@ import { STACKS, realPlan } from "./harness";
 /** What GitHub identifies an object by: its type and the fields that name it (never the Pulumi name). */
 function identity(resource: PlannedResource): string {
     const inputs = resource.inputs;
-    const naming = ["repository", "name", "environment", "variableName", "secretName", "branch", "file", "branchPattern", "tagPattern"]
+    const naming = ["repository", "name", "environment", "variableName", "secretName", "branch", "file", "branchPattern", "tagPattern", "teamId"]
         .filter((key) => inputs[key] !== undefined && typeof inputs[key] !== "object")
         .map((key) => `${key}=${String(inputs[key])}`);
     return `${resource.type} ${naming.join(" ")}`;

@@ -35,10 +35,17 @@ export interface PlannedResource {
     options: PlannedOptions;
 }
 
+/** A data-source read the program makes: what `pulumi preview` reads, so what must already exist. */
+export interface PlannedInvoke {
+    token: string;
+    args: Record<string, unknown>;
+}
+
 export interface Plan {
     project: string;
     stack: string;
     resources: PlannedResource[];
+    invokes: PlannedInvoke[];
     outputs: Record<string, unknown>;
     /** Every file the stack commits to GitHub, by repository path. */
     files: Record<string, string>;
@@ -85,7 +92,16 @@ const STRUCTURED_OUTPUTS: Record<string, Record<string, (name: string) => unknow
     },
 };
 
-/** Invokes the offline plan can answer, each with placeholders only. */
+/** What a data source would read: a placeholder naming the lookup, its key and the attribute. */
+export function lookedUpPlaceholder(lookup: string, key: string, attribute: string): string {
+    return `[looked up: ${lookup}(${key}).${attribute}]`;
+}
+
+/**
+ * Invokes the offline plan can answer, each with placeholders only, in the shape the provider documents for the
+ * attributes the program reads. Every invoke is also recorded in the plan (`invokes`): what a preview reads, and
+ * therefore what must exist before it.
+ */
 const INVOKE_ANSWERS: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
         accountId: computedPlaceholder("aws", "accountId"),
@@ -96,6 +112,26 @@ const INVOKE_ANSWERS: Record<string, (inputs: Record<string, unknown>) => Record
     "aws:elb/getServiceAccount:getServiceAccount": () => ({
         arn: computedPlaceholder("aws.elb", "serviceAccountArn"),
         id: computedPlaceholder("aws.elb", "serviceAccountId"),
+    }),
+    // aws.iam.getRole: `arn`, `name`, `id` (the name), `uniqueId`; the ARN carries the role's path, which only IAM knows.
+    "aws:iam/getRole:getRole": (inputs) => ({
+        name: inputs.name,
+        id: inputs.name,
+        arn: lookedUpPlaceholder("aws.iam.getRole", String(inputs.name), "arn"),
+        uniqueId: lookedUpPlaceholder("aws.iam.getRole", String(inputs.name), "uniqueId"),
+    }),
+    // aws.iam.getOpenIdConnectProvider by `url`: `arn`, `url`, `clientIdLists`.
+    "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider": (inputs) => ({
+        url: inputs.url,
+        arn: lookedUpPlaceholder("aws.iam.getOpenIdConnectProvider", String(inputs.url), "arn"),
+        clientIdLists: [lookedUpPlaceholder("aws.iam.getOpenIdConnectProvider", String(inputs.url), "clientIdLists[0]")],
+    }),
+    // github.getRepository by `fullName`: `repoId` (a number in the provider's schema), `name`, `nodeId`.
+    "github:index/getRepository:getRepository": (inputs) => ({
+        fullName: inputs.fullName,
+        name: String(inputs.fullName).split("/")[1],
+        repoId: lookedUpPlaceholder("github.getRepository", String(inputs.fullName), "repoId"),
+        nodeId: lookedUpPlaceholder("github.getRepository", String(inputs.fullName), "nodeId"),
     }),
 };
 
@@ -112,7 +148,8 @@ async function runInFreshRuntime(stackConfig: StackConfig, program: Program): Pr
     const outputOnlyKeys = new Map<string, Set<string>>();
     const explicitDependencies: { resource: pulumi.Resource; dependsOn: unknown }[] = [];
     let programError: unknown;
-    const monitor = new RecordingMonitor(placeholderMocks(outputOnlyKeys), project, stack);
+    const invokes: PlannedInvoke[] = [];
+    const monitor = new RecordingMonitor(placeholderMocks(outputOnlyKeys, invokes), project, stack);
 
     setMockOptions(monitor, project, stack, false);
     enableMockFeatures();
@@ -154,11 +191,11 @@ async function runInFreshRuntime(stackConfig: StackConfig, program: Program): Pr
     for (const resource of resources) {
         if (resource.type === REPOSITORY_FILE_TYPE) files[String(resource.inputs.file)] = String(resource.inputs.content);
     }
-    return { project, stack, resources, outputs: monitor.stackOutputs, files };
+    return { project, stack, resources, invokes, outputs: monitor.stackOutputs, files };
 }
 
 /** Mocks whose resources echo their inputs and fill every output-only attribute with a placeholder. */
-function placeholderMocks(outputOnlyKeys: Map<string, Set<string>>): Mocks {
+function placeholderMocks(outputOnlyKeys: Map<string, Set<string>>, invokes: PlannedInvoke[]): Mocks {
     return {
         newResource(args) {
             const state: Record<string, unknown> = { ...args.inputs };
@@ -167,6 +204,7 @@ function placeholderMocks(outputOnlyKeys: Map<string, Set<string>>): Mocks {
             return { id: computedPlaceholder(args.name, "id"), state };
         },
         call(args) {
+            invokes.push({ token: args.token, args: { ...(args.inputs as Record<string, unknown>) } });
             const answer = INVOKE_ANSWERS[args.token];
             if (!answer) {
                 throw new PlanError(`The offline plan has no answer for the invoke ${args.token}: add one to INVOKE_ANSWERS in tools/mock-engine.ts, with placeholders only.`);

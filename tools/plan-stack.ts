@@ -39,5 +39,5 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
 
 /** plan.json: the stable interface of DESIGN.md section 7 (files are written beside it, not inside it). */
 export function planDocument(plan: Plan): Omit<Plan, "files"> {
-    return { project: plan.project, stack: plan.stack, resources: plan.resources, outputs: plan.outputs };
+    return { project: plan.project, stack: plan.stack, resources: plan.resources, invokes: plan.invokes, outputs: plan.outputs };
 }

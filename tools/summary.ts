@@ -34,6 +34,16 @@ const HIGHLIGHTS: Highlight[] = [
             `${cache.inputs.nodeType}${cache.inputs.clusterMode === "enabled" ? `, cluster mode, ${cache.inputs.numNodeGroups} shards` : ""}`);
         return caches.length > 0 ? ["cache", caches.join("; ")] : undefined;
     },
+    (plan) => {
+        const cluster = ofType(plan, "eks:index:Cluster")[0];
+        if (!cluster) return undefined;
+        return ["cluster API endpoint", cluster.inputs.endpointPublicAccess ? `private, and public to ${JSON.stringify(cluster.inputs.publicAccessCidrs)} (day 0 only)` : "private only"];
+    },
+    (plan) => {
+        const providers = ofType(plan, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").map((provider) => String(provider.inputs.url));
+        const lookedUp = plan.invokes.filter((invoke) => invoke.token === "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider").map((invoke) => String(invoke.args.url));
+        return ["IAM OIDC providers", [...providers.map((url) => `creates ${url}`), ...lookedUp.map((url) => `looks up ${url}`)].join("; ")];
+    },
     (plan) => ["WAF", ofType(plan, "aws:wafv2/webAcl:WebAcl").length > 0 ? "on the load balancer" : "none"],
     (plan) => {
         const protectedResources = plan.resources.filter((resource) => resource.options.protect);
@@ -72,6 +82,9 @@ export function summarize(plan: Plan, seconds: number): string {
         const line = highlight(plan);
         if (line) lines.push(`  ${line[0]}: ${line[1]}`);
     }
+
+    lines.push("", plan.invokes.length > 0 ? "Must already exist (read by the preview):" : "Must already exist: nothing");
+    for (const invoke of plan.invokes) lines.push(`  ${invoke.token} ${JSON.stringify(invoke.args)}`);
 
     lines.push("", "Outputs:");
     for (const [key, value] of Object.entries(plan.outputs)) lines.push(`  ${key}: ${JSON.stringify(value)}`);

@@ -10,6 +10,7 @@ import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { policyDocument, serviceTrustPolicy, toJson, type PolicyDocument } from "../iam";
+import { endpointAccess } from "./endpoint";
 import { NODE_METADATA_OPTIONS, amiTypeFor, rootVolume } from "./nodes";
 
 export interface NamespaceAccess {
@@ -31,6 +32,13 @@ export interface ClusterArgs {
     logRetentionDays: number;
     logsKmsKeyArn: pulumi.Input<string>;
     namespaceAccess: NamespaceAccess[];
+    /**
+     * Roles given cluster-admin that this program creates (the Pulumi Deployments role, whose runs manage every
+     * Kubernetes resource of the stack): in API authentication mode only access entries grant Kubernetes rights.
+     */
+    adminRoleArns: pulumi.Input<string>[];
+    /** The clock the operator's day-0 window is judged by; injected so that tests do not depend on today. */
+    now?: Date;
 }
 
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -51,6 +59,11 @@ export class Cluster extends pulumi.ComponentResource {
     readonly nodeRoleArn: pulumi.Output<string>;
     readonly oidcProviderArn: pulumi.Output<string>;
     readonly oidcProviderUrl: pulumi.Output<string>;
+    /**
+     * What a workload's first pod needs before Kubernetes can run it: nodes, cluster DNS, and the Pod Identity agent
+     * that hands pods their AWS credentials. Helm releases and workloads wait for these.
+     */
+    readonly ready: pulumi.Resource[];
     /** The cluster's kubeconfig, as a secret: Kubernetes providers are built from it. */
     readonly kubeconfig: pulumi.Output<string>;
 
@@ -75,8 +88,14 @@ export class Cluster extends pulumi.ComponentResource {
             policyArn: `arn:aws:iam::aws:policy/${policy}`,
         }, child));
 
-        const adminEntries = Object.fromEntries(settings.adminRoles.map((role) => [`admin-${role}`, {
-            principalArn: pulumi.interpolate`arn:aws:iam::${args.accountId}:role/${role}`,
+        // Roles named in config must exist before the cluster refers to them: EKS refuses an access entry whose
+        // principal does not exist (CreateAccessEntry, InvalidParameterException). Looking each one up makes a
+        // missing role fail the preview with its name, minutes before EKS would.
+        const namedAdmins = settings.adminRoles.map((role): [string, pulumi.Input<string>] =>
+            [`admin-${role}`, aws.iam.getRoleOutput({ name: role }, { parent: this }).arn]);
+        const createdAdmins = args.adminRoleArns.map((arn, index): [string, pulumi.Input<string>] => [index === 0 ? "admin-deployments" : `admin-deployments-${index}`, arn]);
+        const adminEntries = Object.fromEntries([...namedAdmins, ...createdAdmins].map(([key, principalArn]) => [key, {
+            principalArn,
             accessPolicies: { admin: { policyArn: ACCESS_POLICY("AmazonEKSClusterAdminPolicy"), accessScope: { type: "cluster" } } },
         }]));
         // Keyed by namespace: one deploy role per namespace (a second one for the same namespace gets its position).
@@ -85,6 +104,10 @@ export class Cluster extends pulumi.ComponentResource {
             accessPolicies: { edit: { policyArn: ACCESS_POLICY("AmazonEKSEditPolicy"), accessScope: { type: "namespace", namespaces: [access.namespace] } } },
         }]));
 
+        const endpoint = endpointAccess(settings.operatorAccess, args.now ?? new Date());
+        if (endpoint.lapsed) {
+            void pulumi.log.warn(`cluster.operatorAccess ended on ${settings.operatorAccess?.until}: the API endpoint is private again; remove the key from the stack file`, this);
+        }
         const cluster = new eks.Cluster(`${name}`, {
             name: args.clusterName,
             version: settings.kubernetesVersion,
@@ -93,8 +116,8 @@ export class Cluster extends pulumi.ComponentResource {
             vpcId: args.vpcId,
             privateSubnetIds: args.privateSubnetIds,
             endpointPrivateAccess: true,
-            endpointPublicAccess: settings.publicAccessCidrs.length > 0,
-            publicAccessCidrs: settings.publicAccessCidrs.length > 0 ? [...settings.publicAccessCidrs] : undefined,
+            endpointPublicAccess: endpoint.endpointPublicAccess,
+            publicAccessCidrs: endpoint.publicAccessCidrs,
             authenticationMode: eks.AuthenticationMode.Api,
             accessEntries: { ...adminEntries, ...namespaceEntries },
             encryptionConfigKeyArn: args.secretsKmsKeyArn,
@@ -134,9 +157,14 @@ export class Cluster extends pulumi.ComponentResource {
         });
         // Add-ons that run Deployments become ACTIVE only once their pods are scheduled: they follow the nodes.
         const afterNodes = nodeGroups;
-        new aws.eks.Addon(`${name}-coredns`, {
+        // A new cluster already runs a self-managed CoreDNS (pulumi-eks v4.3.0 leaves bootstrapSelfManagedAddons at
+        // true, nodejs/eks/cluster/cluster.ts): creating the managed add-on over it conflicts on its fields unless
+        // OVERWRITE takes them over ("resolve_conflicts_on_create", Terraform AWS provider, r/eks_addon; EKS User
+        // Guide, "Create an Amazon EKS add-on"). kube-proxy and the VPC CNI get the same through pulumi-eks.
+        const coredns = new aws.eks.Addon(`${name}-coredns`, {
             clusterName: cluster.eksCluster.name,
             addonName: "coredns",
+            resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "OVERWRITE",
         }, { parent: this, dependsOn: afterNodes });
 
@@ -177,6 +205,7 @@ export class Cluster extends pulumi.ComponentResource {
             resolveConflictsOnUpdate: "OVERWRITE",
         }, { parent: this, dependsOn: [podIdentityAgent, ...insightsLogs, ...afterNodes] });
 
+        this.ready = [...nodeGroups, coredns, podIdentityAgent];
         this.clusterName = cluster.eksCluster.name;
         this.nodeSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
         this.nodeRoleArn = nodeRole.arn;

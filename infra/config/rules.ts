@@ -88,9 +88,10 @@ export function checkConsistency(settings: Settings, report: Report): void {
 
     checkGithub(settings, report);
     checkPromotion(settings, report);
-    if (settings.deployments.runner === "hosted" && settings.cluster.publicAccessCidrs.length === 0) {
-        report(["deployments", "runner"], "hosted", "expected agent-pool, or cluster.publicAccessCidrs listing the runners' addresses: the cluster's API endpoint is private, and Pulumi Deployments' hosted runners run outside the VPC, so the Kubernetes resources of every preview, update and drift check would fail");
+    if (settings.deployments.runner === "hosted") {
+        report(["deployments", "runner"], "hosted", "expected agent-pool: the cluster's API endpoint is private (cluster.operatorAccess opens it to an operator for a few days at most), and Pulumi Deployments' hosted runners run outside the VPC, so the Kubernetes resources of every preview, update and drift check would fail");
     }
+    checkOperatorAccess(settings, report, new Date());
 
     if (settings.deployments.driftAutoRemediate && settings.github.branch === settings.repository.defaultBranch) {
         report(["deployments", "driftAutoRemediate"], true,
@@ -195,5 +196,30 @@ function checkPromotion(settings: Settings, report: Report): void {
         else if (settings.environments[source].promoteFrom !== undefined) {
             report(path, source, `expected a stack that builds its images; ${source} itself promotes from ${settings.environments[source].promoteFrom}`);
         }
+    }
+}
+
+/** How long the day-0 public endpoint may stay open: long enough for a first `up` and its retries, no longer. */
+export const OPERATOR_ACCESS_MAX_DAYS = 7;
+/** The narrowest ranges an operator's public address needs; anything wider opens the API to strangers' networks. */
+export const OPERATOR_ACCESS_MIN_PREFIX = 24;
+
+/**
+ * The day-0 opening of the public API endpoint: narrow ranges, and a date at most a week ahead (the program closes
+ * the endpoint by itself from that date on, see cluster/endpoint.ts).
+ */
+export function checkOperatorAccess(settings: Settings, report: Report, now: Date): void {
+    const access = settings.cluster.operatorAccess;
+    if (access === undefined) return;
+    access.cidrs.forEach((cidr, index) => {
+        const parsed = parseIpv4Cidr(cidr);
+        if (parsed && parsed.prefix < OPERATOR_ACCESS_MIN_PREFIX) {
+            report(["cluster", "operatorAccess", "cidrs", index], cidr, `expected /${OPERATOR_ACCESS_MIN_PREFIX} or narrower: the operator's own addresses, never a whole network, are let near the cluster API`);
+        }
+    });
+    const until = Date.parse(`${access.until}T00:00:00Z`);
+    const latest = now.getTime() + OPERATOR_ACCESS_MAX_DAYS * 24 * 3600 * 1000;
+    if (until > latest) {
+        report(["cluster", "operatorAccess", "until"], access.until, `expected a date at most ${OPERATOR_ACCESS_MAX_DAYS} days ahead: the public endpoint is a day-0 bootstrap, not a way in`);
     }
 }

@@ -154,6 +154,12 @@ export const deployTargetSchema = z.strictObject({
      * config because the workloads and the workflows (written by the control stack) must agree on it.
      */
     blueGreen: z.boolean().default(false),
+    /**
+     * The AWS account this stack deploys into (seed 002: one per environment; two stacks may share one). The
+     * provider refuses any other account, and IAM's one-OIDC-provider-per-URL rule is settled from these ids: the
+     * first stack of an account (in this map's order) creates the providers, the others look them up.
+     */
+    awsAccountId: z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id"),
 });
 
 export const projectSchema = z.strictObject({
@@ -187,8 +193,6 @@ export const awsSchema = z.strictObject({
     region: awsRegion,
     /** Exactly the zones the network spans: listed, so that a plan never depends on what a region offers today. */
     availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "expected a zone name such as us-east-1a")).min(2).max(6),
-    /** When set, the provider refuses to touch any other account: a guard against the wrong credentials. */
-    allowedAccountIds: z.array(z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id")).optional(),
 });
 
 export const networkSchema = z.strictObject({
@@ -214,10 +218,22 @@ const nodeGroupSchema = z.strictObject({
 
 export const clusterSchema = z.strictObject({
     kubernetesVersion: z.string().regex(/^1\.\d{2}$/, "expected a Kubernetes minor version such as 1.33"),
-    /** Empty keeps the API endpoint private; CIDRs open the public endpoint to exactly those ranges. */
-    publicAccessCidrs: z.array(cidr).default([]),
+    /**
+     * Day 0 only: the public endpoint opened to the operator's addresses until a date (YYYY-MM-DD, UTC, at most
+     * seven days ahead), so that the first `pulumi up` from a laptop reaches the API before anything runs inside
+     * the VPC. From that date on the program renders the endpoint private again, whether or not the key is removed.
+     * Absent: the API endpoint is private only.
+     */
+    operatorAccess: z.strictObject({
+        cidrs: z.array(cidr).min(1),
+        until: z.iso.date("expected a date such as 2026-12-03"),
+    }).optional(),
     deletionProtection: z.boolean(),
-    /** IAM role names given cluster-admin through access entries. */
+    /**
+     * IAM role names given cluster-admin through access entries. They must already exist: the program looks each one
+     * up (a missing role fails the preview with its name), because EKS refuses an access entry for a principal that
+     * does not exist.
+     */
     adminRoles: z.array(iamRoleName).default([]),
     nodeGroups: z.record(dnsLabel, nodeGroupSchema),
 });
@@ -281,12 +297,6 @@ export const registrySchema = z.strictObject({
 });
 
 export const identitySchema = z.strictObject({
-    /**
-     * IAM allows one OIDC provider per URL and account: `create` makes it, `reuse` trusts the one another stack
-     * in the same account made.
-     */
-    githubOidcProvider: z.enum(["create", "reuse"]),
-    pulumiOidcProvider: z.enum(["create", "reuse"]),
     /** The Pulumi Cloud organisation: the audience of Pulumi's OIDC tokens. */
     pulumiOrganization: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a Pulumi organisation name"),
     /** The role Pulumi Deployments assumes to run this stack. */

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as service from "@pulumi/pulumiservice";
 import type { PlatformConfig } from "../config";
+import { DEPLOYMENTS_SESSION_SECONDS } from "../identity";
 
 export interface PulumiDeploymentsArgs {
     /** The Pulumi Cloud organisation. */
@@ -60,7 +61,8 @@ export class PulumiDeployments extends pulumi.ComponentResource {
             },
             operationContext: {
                 preRunCommands: preRunCommands(args.stack),
-                oidc: { aws: { roleARN: args.roleArn, sessionName: `pulumi-deployments-${args.stack}`, duration: "1h0m0s" } },
+                // The session lasts as long as the role allows (identity/index.ts): a first `up` outlives one hour.
+                oidc: { aws: { roleARN: args.roleArn, sessionName: `pulumi-deployments-${args.stack}`, duration: `${DEPLOYMENTS_SESSION_SECONDS / 3600}h0m0s` } },
                 environmentVariables: { ...args.settings.environmentVariables, ...secrets },
                 options: { skipIntermediateDeployments: true },
             },

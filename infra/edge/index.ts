@@ -83,7 +83,8 @@ export class Edge extends pulumi.ComponentResource {
         const logs = new SecureBucket(`${name}-access-logs`, {
             bucketName: pulumi.interpolate`${args.namePrefix}-alb-logs-${args.accountId}`,
             expiryDays: args.accessLogExpiryDays,
-            protect: false,
+            // The access logs are evidence (who called what, before an incident): kept like every stateful resource.
+            protect: args.protect,
             extraStatements: (bucketArn) => [{
                 Sid: "LoadBalancerWritesAccessLogs",
                 Effect: "Allow",
@@ -112,6 +113,11 @@ export class Edge extends pulumi.ComponentResource {
         } else {
             const certificate = new aws.acm.Certificate(`${name}`, { domainName: settings.domainName, validationMethod: "DNS" }, child);
             this.certificateValidationRecords = certificate.domainValidationOptions;
+            // An HTTPS listener refuses a certificate that is not issued yet (UnsupportedCertificate), and
+            // aws.acm.Certificate does not wait for issue; aws.acm.CertificateValidation does (Terraform AWS provider,
+            // r/acm_certificate_validation: "waits for the newly created certificate to become valid", 75 minutes by
+            // default). So the listener always takes the validation's ARN.
+            const validationRecordFqdns: pulumi.Input<string>[] = [];
             if (settings.hostedZoneId) {
                 const record = new aws.route53.Record(`${name}-certificate-validation`, {
                     zoneId: settings.hostedZoneId,
@@ -120,12 +126,14 @@ export class Edge extends pulumi.ComponentResource {
                     records: [certificate.domainValidationOptions[0].resourceRecordValue],
                     ttl: 300,
                 }, child);
-                certificateArn = new aws.acm.CertificateValidation(`${name}`, { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] }, child).certificateArn;
-            } else {
-                // Without a hosted zone, the operator creates the records in certificateValidationRecords; the listener
-                // is created when the certificate is issued.
-                certificateArn = certificate.arn;
+                validationRecordFqdns.push(record.fqdn);
             }
+            // Without a hosted zone the operator creates the record shown by `aws acm describe-certificate` (README,
+            // day 0) while `pulumi up` waits here; nothing behind the listener is created before the certificate is issued.
+            certificateArn = new aws.acm.CertificateValidation(`${name}`, {
+                certificateArn: certificate.arn,
+                ...(validationRecordFqdns.length > 0 ? { validationRecordFqdns } : {}),
+            }, child).certificateArn;
         }
 
         new aws.lb.Listener(`${name}-http`, {

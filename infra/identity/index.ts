@@ -10,6 +10,15 @@ import type { PlatformConfig } from "../config";
 import { toJson } from "../iam";
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, PULUMI_OIDC_HOST, deployPermissions, githubDeployTrust, pulumiDeploymentsTrust } from "./policies";
 
+/**
+ * How long the roles' sessions may last. A first `pulumi up` creates the cluster, its node groups, a Multi-AZ database
+ * with a replica and a sharded cache, and can run well past an hour; STS refuses a session longer than the role's
+ * MaxSessionDuration (IAM User Guide, "Update the maximum session duration for a role"; at most 12 hours).
+ */
+export const DEPLOYMENTS_SESSION_SECONDS = 4 * 3600;
+/** The pipeline's deploy jobs: a production deploy snapshots, migrates, rolls out and watches within its job timeout. */
+export const DEPLOY_SESSION_SECONDS = 2 * 3600;
+
 export interface IdentityArgs {
     namePrefix: string;
     region: string;
@@ -20,12 +29,18 @@ export interface IdentityArgs {
     identity: PlatformConfig["identity"];
     project: string;
     stack: string;
+    /** Whether this stack creates the account's OIDC providers (topology.ts) or looks up the ones another stack made. */
+    createsOidcProviders: boolean;
+    /** The application repository's numeric id: the deploy role's trust names it, never its mutable name. */
+    repositoryId: pulumi.Input<string | number>;
+    /** Drift of this stack may be remediated unseen: its remediation runs are trusted too. */
+    driftRemediates: boolean;
     /** The cluster the deploy role may describe (its name is fixed before the cluster exists). */
     clusterName: string;
     /** ECR repositories of this stack are named `<prefix>/<service>`. */
     servicesRepositoryPrefix: string;
-    /** The repository prefix of the stack this environment promotes images from; absent: it builds its own. */
-    promoteFromRepositoryPrefix?: string;
+    /** The stack this environment promotes images from: its repository prefix and account; absent: it builds its own. */
+    promoteFrom?: { repositoryPrefix: string; accountId: string };
     /** The RDS instance the production workflow snapshots before migrations (promoting environments only). */
     databaseInstanceId?: string;
 }
@@ -38,20 +53,22 @@ export class Identity extends pulumi.ComponentResource {
     constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:identity:Identity", name, {}, opts);
         const child = { parent: this };
-        const providerArn = (host: string, mode: "create" | "reuse", audience: string, key: string): pulumi.Output<string> => mode === "create"
+        // IAM keeps one provider per issuer URL and account: the first stack of the account creates it, the others look
+        // it up, so a missing one fails their preview with its URL instead of a later EntityAlreadyExists.
+        const providerArn = (host: string, audience: string, key: string): pulumi.Output<string> => args.createsOidcProviders
             ? new aws.iam.OpenIdConnectProvider(`${name}-${key}`, {
                 url: `https://${host}`,
                 clientIdLists: [audience],
                 // No thumbprints: IAM verifies these issuers' certificates through its own trusted CAs.
             }, child).arn
-            : pulumi.interpolate`arn:aws:iam::${args.accountId}:oidc-provider/${host}`;
+            : aws.iam.getOpenIdConnectProviderOutput({ url: `https://${host}` }, { parent: this }).arn;
 
-        const githubProviderArn = providerArn(GITHUB_OIDC_HOST, args.identity.githubOidcProvider, GITHUB_OIDC_AUDIENCE, "github-oidc");
+        const githubProviderArn = providerArn(GITHUB_OIDC_HOST, GITHUB_OIDC_AUDIENCE, "github-oidc");
         const deployRole = new aws.iam.Role(`${name}-deploy`, {
             name: args.github.deployRole.name,
             description: `GitHub Actions deployments to ${args.github.environment} (${args.repository.owner}/${args.repository.name})`,
-            assumeRolePolicy: toJson(githubDeployTrust(githubProviderArn, args.repository.owner, args.repository.name, args.github.environment)),
-            maxSessionDuration: 3600,
+            assumeRolePolicy: toJson(githubDeployTrust(githubProviderArn, args.repositoryId, args.github.environment)),
+            maxSessionDuration: DEPLOY_SESSION_SECONDS,
         }, child);
         new aws.iam.RolePolicy(`${name}-deploy`, {
             role: deployRole.id,
@@ -60,17 +77,17 @@ export class Identity extends pulumi.ComponentResource {
                 accountId: args.accountId,
                 clusterName: args.clusterName,
                 repositoryPrefix: args.servicesRepositoryPrefix,
-                images: args.promoteFromRepositoryPrefix === undefined ? { kind: "build" } : { kind: "promote", sourcePrefix: args.promoteFromRepositoryPrefix },
+                images: args.promoteFrom === undefined ? { kind: "build" } : { kind: "promote", sourcePrefix: args.promoteFrom.repositoryPrefix, sourceAccountId: args.promoteFrom.accountId },
                 databaseInstanceId: args.databaseInstanceId,
             })),
         }, child);
 
-        const pulumiProviderArn = providerArn(PULUMI_OIDC_HOST, args.identity.pulumiOidcProvider, args.identity.pulumiOrganization, "pulumi-oidc");
+        const pulumiProviderArn = providerArn(PULUMI_OIDC_HOST, args.identity.pulumiOrganization, "pulumi-oidc");
         const deploymentsRole = new aws.iam.Role(`${name}-deployments`, {
             name: args.identity.deploymentsRoleName,
             description: `Pulumi Deployments of ${args.project}/${args.stack}`,
-            assumeRolePolicy: toJson(pulumiDeploymentsTrust(pulumiProviderArn, args.identity.pulumiOrganization, args.project, args.stack)),
-            maxSessionDuration: 3600,
+            assumeRolePolicy: toJson(pulumiDeploymentsTrust(pulumiProviderArn, args.identity.pulumiOrganization, args.project, args.stack, args.driftRemediates)),
+            maxSessionDuration: DEPLOYMENTS_SESSION_SECONDS,
         }, child);
         // This role runs `pulumi up` of the whole stack: it creates IAM roles, KMS keys, clusters and databases, so no
         // narrower AWS policy would let it do its job. What keeps it safe is its trust: one organisation's deployments of

@@ -8,20 +8,42 @@ import { policyDocument, type PolicyDocument, type PolicyStatement } from "../ia
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
 export const PULUMI_OIDC_HOST = "api.pulumi.com/oidc";
-/** The operations Pulumi Deployments runs; each is part of its token's subject. */
-export const PULUMI_OPERATIONS = ["preview", "update", "refresh", "destroy"] as const;
+/**
+ * The operations a Pulumi Deployments run of a stack presents in its token's subject
+ * (`pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<op>:scope:write`; Pulumi docs, "OIDC Setup for
+ * Pulumi Deployments", content/docs/deployments/deployments/oidc/_index.md in pulumi/docs). That page lists preview,
+ * update, refresh and destroy; Pulumi Cloud's own operation enum (@pulumi/cloud-sdk `PulumiOperation`) adds
+ * `detect-drift` and `remediate-drift`, the operations of a drift schedule's runs, and the subject carries the
+ * deployment's operation. A scheduled drift check therefore presents `detect-drift`, and an automatic remediation
+ * `remediate-drift`: the first is always trusted (drift is checked on every stack), the second only where config lets
+ * drift be remediated unseen.
+ */
+export const PULUMI_OPERATIONS = ["preview", "update", "refresh", "destroy", "detect-drift"] as const;
+export const PULUMI_REMEDIATION = "remediate-drift";
 
-/** The subject GitHub gives a job that names an environment: `repo:OWNER/REPO:environment:NAME`. */
-export function githubEnvironmentSubject(owner: string, repository: string, environment: string): string {
-    return `repo:${owner}/${repository}:environment:${environment}`;
+/**
+ * The claims of GitHub's OIDC subject for this repository's jobs. The repository sets a subject template
+ * (`github.ActionsRepositoryOidcSubjectClaimCustomizationTemplate`, owned by the control stack) of exactly these keys,
+ * so every job that names an environment gets `repository_id:<id>:environment:<name>`. GitHub's default subject
+ * names the owner and the repository, and changed for repositories created or renamed after mid-2026 to carry their ids
+ * too ("Immutable subject claims", github/docs content/actions/reference/security/oidc.md); the repository's numeric id
+ * never changes, so a rename or a transfer cannot lock the pipeline out, and a recycled name cannot let anyone in.
+ */
+export const GITHUB_SUBJECT_CLAIMS = ["repository_id", "environment"] as const;
+
+/** The subject of a job of the repository with this id that names an environment, under GITHUB_SUBJECT_CLAIMS. */
+export function githubEnvironmentSubject(repositoryId: pulumi.Input<string | number>, environment: string): pulumi.Output<string> {
+    // GitHub writes any ":" inside a claim's value as %3A (same document, "Filtering for metadata containing :").
+    return pulumi.interpolate`repository_id:${repositoryId}:environment:${environment.replace(/:/g, "%3A")}`;
 }
 
-/** Pulumi Deployments' subject: `pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<op>:scope:write`. */
-export function pulumiDeploymentSubjects(organization: string, project: string, stack: string): string[] {
-    return PULUMI_OPERATIONS.map((operation) => `pulumi:deploy:org:${organization}:project:${project}:stack:${stack}:operation:${operation}:scope:write`);
+/** Pulumi Deployments' subjects of this stack, one per trusted operation. */
+export function pulumiDeploymentSubjects(organization: string, project: string, stack: string, remediates = false): string[] {
+    const operations: string[] = [...PULUMI_OPERATIONS, ...(remediates ? [PULUMI_REMEDIATION] : [])];
+    return operations.map((operation) => `pulumi:deploy:org:${organization}:project:${project}:stack:${stack}:operation:${operation}:scope:write`);
 }
 
-function webIdentityTrust(providerArn: pulumi.Input<string>, host: string, audience: string, subjects: string[]): PolicyDocument {
+function webIdentityTrust(providerArn: pulumi.Input<string>, host: string, audience: string, subjects: pulumi.Input<string>[]): PolicyDocument {
     return policyDocument({
         Effect: "Allow",
         Principal: { Federated: providerArn },
@@ -36,13 +58,13 @@ function webIdentityTrust(providerArn: pulumi.Input<string>, host: string, audie
 }
 
 /** The deploy role trusts jobs of exactly one repository's one environment. */
-export function githubDeployTrust(providerArn: pulumi.Input<string>, owner: string, repository: string, environment: string): PolicyDocument {
-    return webIdentityTrust(providerArn, GITHUB_OIDC_HOST, GITHUB_OIDC_AUDIENCE, [githubEnvironmentSubject(owner, repository, environment)]);
+export function githubDeployTrust(providerArn: pulumi.Input<string>, repositoryId: pulumi.Input<string | number>, environment: string): PolicyDocument {
+    return webIdentityTrust(providerArn, GITHUB_OIDC_HOST, GITHUB_OIDC_AUDIENCE, [githubEnvironmentSubject(repositoryId, environment)]);
 }
 
 /** The Deployments role trusts exactly this organisation's deployments of this project's stack. */
-export function pulumiDeploymentsTrust(providerArn: pulumi.Input<string>, organization: string, project: string, stack: string): PolicyDocument {
-    return webIdentityTrust(providerArn, PULUMI_OIDC_HOST, organization, pulumiDeploymentSubjects(organization, project, stack));
+export function pulumiDeploymentsTrust(providerArn: pulumi.Input<string>, organization: string, project: string, stack: string, remediates = false): PolicyDocument {
+    return webIdentityTrust(providerArn, PULUMI_OIDC_HOST, organization, pulumiDeploymentSubjects(organization, project, stack, remediates));
 }
 
 export interface DeployPermissionsArgs {
@@ -53,9 +75,10 @@ export interface DeployPermissionsArgs {
     repositoryPrefix: string;
     /**
      * Where this environment's images come from: it builds and pushes them, or it copies by digest the images of
-     * another stack's repositories (`<sourcePrefix>/<service>`, same account and region), never building any.
+     * another stack's repositories (`<sourcePrefix>/<service>` in the source stack's account, same region), never
+     * building any.
      */
-    images: { kind: "build" } | { kind: "promote"; sourcePrefix: string };
+    images: { kind: "build" } | { kind: "promote"; sourcePrefix: string; sourceAccountId: pulumi.Input<string> };
     /** The database the production workflow snapshots before migrations; absent: no snapshot rights. */
     databaseInstanceId?: string;
 }
@@ -71,7 +94,7 @@ const PUSH_ACTIONS = ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLaye
  * migrations and reads the load balancer's metrics while it watches a blue-green switch.
  */
 export function deployPermissions(args: DeployPermissionsArgs): PolicyDocument {
-    const repositoriesOf = (prefix: string) => pulumi.interpolate`arn:aws:ecr:${args.region}:${args.accountId}:repository/${prefix}/*`;
+    const repositoriesOf = (prefix: string, account: pulumi.Input<string> = args.accountId) => pulumi.interpolate`arn:aws:ecr:${args.region}:${account}:repository/${prefix}/*`;
     const repositories = repositoriesOf(args.repositoryPrefix);
     const statements: PolicyStatement[] = [
         { Sid: "FindTheCluster", Effect: "Allow", Action: "eks:DescribeCluster", Resource: pulumi.interpolate`arn:aws:eks:${args.region}:${args.accountId}:cluster/${args.clusterName}` },
@@ -81,7 +104,7 @@ export function deployPermissions(args: DeployPermissionsArgs): PolicyDocument {
         { Sid: args.images.kind === "build" ? "PushThisStacksImages" : "CopyPromotedImagesIn", Effect: "Allow", Action: PUSH_ACTIONS, Resource: repositories },
     ];
     if (args.images.kind === "promote") {
-        statements.push({ Sid: "ReadTheSourceStacksImages", Effect: "Allow", Action: PULL_ACTIONS, Resource: repositoriesOf(args.images.sourcePrefix) });
+        statements.push({ Sid: "ReadTheSourceStacksImages", Effect: "Allow", Action: PULL_ACTIONS, Resource: repositoriesOf(args.images.sourcePrefix, args.images.sourceAccountId) });
         // GetMetricData has no resource-level permissions (Service Authorization Reference): "*" is the only resource.
         statements.push({ Sid: "WatchTheRelease", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" });
     }

@@ -23,6 +23,8 @@ export interface NetworkArgs {
     logsKmsKeyArn: pulumi.Input<string>;
     /** Physical names start with this (`<project>-<environment>`). */
     namePrefix: string;
+    /** The account the flow-log service acts for: its role trusts the service on behalf of this account only. */
+    accountId: pulumi.Input<string>;
 }
 
 /** Load balancers find their subnets by these tags (AWS Load Balancer Controller subnet discovery). */
@@ -127,14 +129,20 @@ export class Network extends pulumi.ComponentResource {
         }, child);
         const flowLogRole = new aws.iam.Role(`${name}-flow-logs`, {
             name: `${args.namePrefix}-vpc-flow-logs`,
-            assumeRolePolicy: toJson(serviceTrustPolicy("vpc-flow-logs.amazonaws.com")),
+            assumeRolePolicy: toJson(serviceTrustPolicy("vpc-flow-logs.amazonaws.com", args.accountId)),
         }, child);
         new aws.iam.RolePolicy(`${name}-flow-logs`, {
             role: flowLogRole.id,
+            // The actions of AWS's flow-log role (Amazon VPC User Guide, "IAM role for publishing flow logs to CloudWatch
+            // Logs"), less CreateLogGroup: the group exists. DescribeLogGroups lists groups, so it names the account's.
             policy: toJson(policyDocument({
                 Effect: "Allow",
                 Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                 Resource: [flowLogGroup.arn, pulumi.interpolate`${flowLogGroup.arn}:*`],
+            }, {
+                Effect: "Allow",
+                Action: "logs:DescribeLogGroups",
+                Resource: pulumi.interpolate`arn:aws:logs:${args.region}:${args.accountId}:log-group:*`,
             })),
         }, child);
         new aws.ec2.FlowLog(`${name}-flow-logs`, {
