@@ -107,6 +107,7 @@ export class Edge extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [logs] });
 
         let certificateArn: pulumi.Input<string>;
+        let issued: pulumi.Resource[] = [];
         this.certificateValidationRecords = pulumi.output([]);
         if (settings.certificateArn) {
             certificateArn = settings.certificateArn;
@@ -130,10 +131,12 @@ export class Edge extends pulumi.ComponentResource {
             }
             // Without a hosted zone the operator creates the record shown by `aws acm describe-certificate` (README,
             // day 0) while `pulumi up` waits here; nothing behind the listener is created before the certificate is issued.
-            certificateArn = new aws.acm.CertificateValidation(`${name}`, {
+            const validation = new aws.acm.CertificateValidation(`${name}`, {
                 certificateArn: certificate.arn,
                 ...(validationRecordFqdns.length > 0 ? { validationRecordFqdns } : {}),
-            }, child).certificateArn;
+            }, child);
+            certificateArn = validation.certificateArn;
+            issued = [validation];
         }
 
         new aws.lb.Listener(`${name}-http`, {
@@ -149,7 +152,7 @@ export class Edge extends pulumi.ComponentResource {
             sslPolicy: TLS_POLICY,
             certificateArn,
             defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not found" } }],
-        }, child);
+        }, { parent: this, dependsOn: issued });
 
         this.targetGroupArns = {};
         this.targetGroupArnSuffixes = {};

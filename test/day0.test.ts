@@ -1,0 +1,98 @@
+/**
+ * Day 0: the first `pulumi up` of every stack, from empty accounts, meets none of the failures a real run found. Each
+ * check (tools/day0-checks.ts, with its source) passes on the shipped stacks, in three accounts and in one shared
+ * account, and fails on a plan changed to break it.
+ */
+import assert from "node:assert/strict";
+import type { Plan, PlannedResource } from "../tools/mock-engine";
+import {
+    accountOfPlan, checkAccessEntryPrincipals, checkClusterActors, checkDeploymentsSession, checkDriftTrusted, checkHttpsListeners,
+    checkOidcProviders, day0Findings, durationSeconds,
+} from "../tools/day0-checks";
+import { STACKS, accountOf, plan, projectCopy, realPlan } from "./harness";
+
+const realPlans = (): Promise<Plan[]> => Promise.all(STACKS.map((stack) => realPlan(stack)));
+/** A copy of a plan with one resource's inputs or options changed: the plans are shared and must not be mutated. */
+function changed(original: Plan, type: string, change: (resource: PlannedResource) => void): Plan {
+    const copy = structuredClone(original);
+    const target = copy.resources.find((resource) => resource.type === type);
+    assert.ok(target, `no ${type} in the plan of ${original.stack}`);
+    change(target);
+    return copy;
+}
+
+describe("day 0", () => {
+    it("the shipped stacks pass every day-0 check, each in its own account", async () => {
+        const plans = await realPlans();
+        assert.deepEqual(plans.map(accountOfPlan), STACKS.map(accountOf));
+        assert.equal(new Set(plans.map(accountOfPlan)).size, 3);
+        assert.deepEqual(day0Findings(plans), []);
+    });
+
+    it("in one shared account, the first stack creates the OIDC providers and the others look them up", async () => {
+        const directory = projectCopy("Pulumi.yaml", (document) => {
+            for (const stack of STACKS) document.setIn(["config", "environments", "value", stack, "awsAccountId"], "111122223333");
+        });
+        const plans = await Promise.all(STACKS.map((stack) => plan(stack, { directory })));
+        const creators = plans.map((p) => p.resources.filter((resource) => resource.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length);
+        assert.deepEqual(creators, [2, 0, 0]);
+        for (const p of plans.slice(1)) {
+            assert.deepEqual(p.invokes.filter((invoke) => invoke.token === "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider").map((invoke) => invoke.args.url),
+                ["https://token.actions.githubusercontent.com", "https://api.pulumi.com/oidc"]);
+        }
+        assert.deepEqual(day0Findings(plans), []);
+    });
+
+    it("finds a second stack creating the same provider in one account", async () => {
+        const [dev, staging, prod] = await realPlans();
+        const sameAccount = changed(staging, "pulumi:providers:aws", (provider) => { provider.inputs.allowedAccountIds = JSON.stringify([accountOf("dev")]); });
+        const findings = checkOidcProviders([dev, sameAccount, prod]);
+        assert.deepEqual(findings.map((finding) => [finding.stack, finding.subject]), [
+            ["dev, staging", `${accountOf("dev")} https://token.actions.githubusercontent.com`],
+            ["dev, staging", `${accountOf("dev")} https://api.pulumi.com/oidc`],
+        ]);
+    });
+
+    it("finds an access entry for a role nothing creates or looks up", async () => {
+        const broken = changed(await realPlan("prod"), "eks:index:Cluster", (cluster) => {
+            (cluster.inputs.accessEntries as Record<string, unknown>)["admin-ghost"] = { principalArn: "arn:aws:iam::777788889999:role/PlatformAdmins" };
+        });
+        assert.deepEqual(checkAccessEntryPrincipals(broken).map((finding) => finding.subject), ["admin-ghost"]);
+    });
+
+    it("finds an HTTPS listener that does not wait for its certificate to be issued", async () => {
+        const real = await realPlan("prod");
+        const https = real.resources.find((resource) => resource.type === "aws:lb/listener:Listener" && resource.inputs.protocol === "HTTPS")!;
+        assert.ok(https.options.dependsOn.some((urn) => urn.includes("CertificateValidation")));
+        const broken = structuredClone(real);
+        broken.resources.find((resource) => resource.urn === https.urn)!.options.dependsOn = [];
+        assert.deepEqual(checkHttpsListeners(broken).map((finding) => finding.check), ["https-waits-for-an-issued-certificate"]);
+    });
+
+    it("finds an actor of the cluster API without an access entry or a path", async () => {
+        const real = await realPlan("staging");
+        const noEntry = changed(real, "eks:index:Cluster", (cluster) => { delete (cluster.inputs.accessEntries as Record<string, unknown>)["admin-deployments"]; });
+        assert.deepEqual(checkClusterActors(noEntry).map((finding) => finding.subject), ["the Pulumi Deployments role"]);
+        const hosted = changed(real, "pulumiservice:index:DeploymentSettings", (settings) => { delete settings.inputs.agentPoolId; });
+        assert.deepEqual(checkClusterActors(hosted).map((finding) => finding.check), ["cluster-actors-have-a-path"]);
+    });
+
+    it("finds Deployments sessions shorter than a first `up`, or longer than the role allows", async () => {
+        const real = await realPlan("prod");
+        const setDuration = (duration: string) => changed(real, "pulumiservice:index:DeploymentSettings", (settings) => {
+            (settings.inputs.operationContext as { oidc: { aws: { duration: string } } }).oidc.aws.duration = duration;
+        });
+        assert.match(checkDeploymentsSession(setDuration("1h0m0s"))[0].problem, /shorter than a first `up`/);
+        assert.match(checkDeploymentsSession(setDuration("6h0m0s"))[0].problem, /the role allows 14400 s; STS refuses the 21600 s/);
+        assert.deepEqual([durationSeconds("4h0m0s"), durationSeconds("90m"), durationSeconds("1h30m15s")], [14400, 5400, 5415]);
+    });
+
+    it("finds a Deployments role that scheduled drift checks could not assume", async () => {
+        const real = await realPlan("staging");
+        const role = real.resources.find((resource) => resource.type === "aws:iam/role:Role" && String(resource.inputs.name).startsWith("PulumiDeployments-"))!;
+        const broken = structuredClone(real);
+        const copy = broken.resources.find((resource) => resource.urn === role.urn)!;
+        copy.inputs.assumeRolePolicy = String(copy.inputs.assumeRolePolicy).replace(/,?"[^"]*operation:detect-drift[^"]*"/, "");
+        assert.deepEqual(checkDriftTrusted(broken).map((finding) => finding.check), ["drift-runs-are-trusted"]);
+    });
+});
