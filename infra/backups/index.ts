@@ -1,10 +1,13 @@
 /**
  * Backups and application settings: a versioned, KMS-encrypted backup bucket whose objects expire as config says,
- * and one Secrets Manager secret of settings per service (values are set out of band, never by this program).
+ * and one Secrets Manager secret of settings per service (its first value is an empty JSON placeholder; real values are written out of band, never by this program).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket } from "../storage/bucket";
+
+/** The first value of every settings secret: valid JSON with no settings, until its owners write theirs. */
+export const SETTINGS_PLACEHOLDER = "{}";
 
 export interface BackupsArgs {
     namePrefix: string;
@@ -43,6 +46,15 @@ export class Backups extends pulumi.ComponentResource {
                 kmsKeyId: args.secretsKmsKeyArn,
                 recoveryWindowInDays: 30,
             }, { parent: this, protect: args.protect });
+            // Day 0: the CSI driver mounts this secret into every pod of the service, and a secret with no value
+            // cannot be read (GetSecretValue finds no AWSCURRENT version and fails with ResourceNotFoundException, see
+            // github.com/ansible/ansible issue 69710), so the volume would not mount and the pod would never start. A placeholder gives it a value from
+            // the first `pulumi up`. The service's owners then write the real settings as a new version, and
+            // ignoreChanges keeps `pulumi up` from ever putting the placeholder back; the value is not Pulumi's.
+            new aws.secretsmanager.SecretVersion(`${name}-settings-${service}`, {
+                secretId: secret.id,
+                secretString: SETTINGS_PLACEHOLDER,
+            }, { parent: this, ignoreChanges: ["secretString"] });
             return [service, secret.arn];
         }));
         this.bucketName = bucket.bucketName;
