@@ -65,7 +65,8 @@ describe("keys, backups and application secrets", () => {
                 assert.equal(versions.length, 3);
                 for (const version of versions) {
                     assert.equal(version.inputs.secretString, "[secret]");
-                    assert.deepEqual(version.options.ignoreChanges, ["secretString"], "the owners' values are never reverted");
+                    assert.deepEqual(version.options.ignoreChanges, ["secretString", "versionStages"], "the owners' values are never reverted");
+                    assert.deepEqual(version.inputs.versionStages, ["AWSCURRENT", "platform-placeholder"], "a labelled version is never deleted, so never re-created over the owners' values");
                 }
             });
         });
