@@ -54,14 +54,20 @@ describe("keys, backups and application secrets", () => {
                 assert.deepEqual(policy.options.dependsOn, [block.urn]);
             });
 
-            it("has one KMS-encrypted settings secret per service, with no value written by Pulumi", async () => {
+            it("has one KMS-encrypted settings secret per service, whose only value Pulumi writes is a placeholder it never reverts", async () => {
                 const secrets = ofType(await realPlan(stack), "aws:secretsmanager/secret:Secret").filter((secret) => secret.name.includes("-settings-"));
                 assert.deepEqual(secrets.map((secret) => secret.inputs.name).sort(), ["api", "web", "worker"].map((service) => `platform-${stack}/${service}/settings`));
                 for (const secret of secrets) {
                     assert.equal(secret.inputs.kmsKeyId, `[computed: platform-${stack}-keys-secrets.arn]`);
                     assert.equal(secret.options.protect, stack === "prod");
                 }
-                assert.equal(ofType(await realPlan(stack), "aws:secretsmanager/secretVersion:SecretVersion").filter((v) => v.name.includes("-settings-")).length, 0);
+                const versions = ofType(await realPlan(stack), "aws:secretsmanager/secretVersion:SecretVersion").filter((v) => v.name.includes("-settings-"));
+                assert.equal(versions.length, 3);
+                for (const version of versions) {
+                    assert.equal(version.inputs.secretString, "[secret]");
+                    assert.deepEqual(version.options.ignoreChanges, ["secretString", "versionStages"], "the owners' values are never reverted");
+                    assert.deepEqual(version.inputs.versionStages, ["AWSCURRENT", "platform-placeholder"], "a labelled version is never deleted, so never re-created over the owners' values");
+                }
             });
         });
     }

@@ -1,10 +1,15 @@
 /**
  * Backups and application settings: a versioned, KMS-encrypted backup bucket whose objects expire as config says,
- * and one Secrets Manager secret of settings per service (values are set out of band, never by this program).
+ * and one Secrets Manager secret of settings per service (its first value is an empty JSON placeholder; real values are written out of band, never by this program).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket } from "../storage/bucket";
+
+/** The first value of every settings secret: valid JSON with no settings, until its owners write theirs. */
+export const SETTINGS_PLACEHOLDER = "{}";
+/** A staging label of our own on the placeholder version, so that Secrets Manager never deletes it (see below). */
+export const SETTINGS_PLACEHOLDER_STAGE = "platform-placeholder";
 
 export interface BackupsArgs {
     namePrefix: string;
@@ -43,6 +48,22 @@ export class Backups extends pulumi.ComponentResource {
                 kmsKeyId: args.secretsKmsKeyArn,
                 recoveryWindowInDays: 30,
             }, { parent: this, protect: args.protect });
+            // Day 0: the CSI driver mounts this secret into every pod of the service, and a secret with no value
+            // cannot be read (GetSecretValue finds no AWSCURRENT version and fails with ResourceNotFoundException, see
+            // github.com/ansible/ansible issue 69710), so the volume would not mount and the pod would never start. A
+            // placeholder gives it a value from the first `pulumi up`. The service's owners then write the real settings
+            // as a new version (PutSecretValue moves AWSCURRENT to it), and ignoreChanges keeps `pulumi up` from ever
+            // putting the placeholder back: neither its value nor which version is current is Pulumi's.
+            // The extra staging label keeps the placeholder version from ever being "deprecated" (a version with no
+            // label, which Secrets Manager may delete: UpdateSecretVersionStage in the Secrets Manager API reference).
+            // If it were deleted, the provider's read would drop the resource from the state (terraform-provider-aws,
+            // internal/service/secretsmanager/secret_version.go, resourceSecretVersionRead: "not found, removing from
+            // state") and the next `pulumi up` would create it again, making `{}` current over the owners' settings.
+            new aws.secretsmanager.SecretVersion(`${name}-settings-${service}`, {
+                secretId: secret.id,
+                secretString: SETTINGS_PLACEHOLDER,
+                versionStages: ["AWSCURRENT", SETTINGS_PLACEHOLDER_STAGE],
+            }, { parent: this, ignoreChanges: ["secretString", "versionStages"] });
             return [service, secret.arn];
         }));
         this.bucketName = bucket.bucketName;

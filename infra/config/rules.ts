@@ -7,6 +7,7 @@ import { RDS_CLASS_MEMORY_GIB } from "../data/instance-classes";
 import { VARIABLES } from "../../github/workflows/names";
 import { isGraviton } from "../cluster/nodes";
 import { parseIpv4Cidr } from "./cidr";
+import { checkWorkloads } from "./rules-workloads";
 
 export type Report = (path: (string | number)[], input: unknown, message: string) => void;
 
@@ -87,6 +88,7 @@ export function checkConsistency(settings: Settings, report: Report): void {
     }
 
     checkGithub(settings, report);
+    checkWorkloads(settings, report);
     checkPromotion(settings, report);
     if (settings.deployments.runner === "hosted") {
         report(["deployments", "runner"], "hosted", "expected agent-pool: the cluster's API endpoint is private (cluster.operatorAccess opens it to an operator for a few days at most), and Pulumi Deployments' hosted runners run outside the VPC, so the Kubernetes resources of every preview, update and drift check would fail");

@@ -14,7 +14,8 @@ import type { PlatformConfig, ServiceConfig } from "../config";
 import { toJson } from "../iam";
 import { clusterProvider } from "../kubernetes/provider";
 import { jobPod, servicePod, type PodOptions } from "./pods";
-import { PORTS, networkPolicies, secretArnsOf, servicePermissions } from "./policies";
+import { MIGRATION_LABELS, PORTS, idleServices, networkPolicies, secretArnsOf, servicePermissions } from "./policies";
+import { ROLLING_UPDATE } from "./sizing";
 
 export interface WorkloadsArgs {
     namePrefix: string;
@@ -56,6 +57,33 @@ export function deploymentNames(service: string, blueGreen: boolean): string[] {
 
 export const PIPELINE_OWNED = { image: "spec.template.spec.containers[0].image", liveColour: "spec.selector" } as const;
 
+/**
+ * Day 0: nothing waits on the pipeline. The Deployments start from `<repository>:bootstrap`, a tag nothing pushes (the
+ * pipeline sets the image by digest later, see PIPELINE_OWNED), so their pods cannot become ready until the first
+ * deploy. The Kubernetes provider's await logic would wait for the Deployment's `Available` condition, and for a
+ * Service's endpoints to be ready, and fail the first `pulumi up` after 10 minutes (the await conditions are documented
+ * on the resource classes of @pulumi/kubernetes 4.34.2: apps/v1/deployment.d.ts, core/v1/service.d.ts; the
+ * `pulumi.com/skipAwait` annotation that turns them off: github.com/pulumi/pulumi-kubernetes pull 417, and the Service
+ * documentation's own advice for Services whose pods are not running). So both carry skipAwait, and `pulumi up` creates
+ * them and moves on.
+ *
+ * Chosen over zero replicas until the first deploy: an autoscaler stops scaling a target at zero replicas, so the
+ * pipeline would have to own `spec.replicas` too, and every later `pulumi up` would need an ignoreChanges on it. With
+ * skipAwait the autoscaler keeps the replica count from the start; until the first deploy the pods wait in
+ * ImagePullBackOff, serving nothing, which is what an environment without a release should do. What is given up:
+ * `pulumi up` no longer reports a rollout that a shape change breaks; the deploy workflow's rollout watch does.
+ */
+export const SKIP_AWAIT = { "pulumi.com/skipAwait": "true" } as const;
+
+/**
+ * The AWS Load Balancer Controller injects a readiness gate into every pod created in a namespace with this label: a
+ * pod is Ready only once its target in the load balancer's target group is healthy, so a rolling update (which never
+ * takes a pod away before its replacement is Ready: maxUnavailable 0) cannot retire the old pods while the new targets
+ * are still "initial" (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/pod_readiness_gate/;
+ * it works with target type ip, which the TargetGroupBindings use).
+ */
+export const READINESS_GATE_LABEL = { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" } as const;
+
 export class Workloads extends pulumi.ComponentResource {
     constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:workloads:Workloads", name, {}, opts);
@@ -67,9 +95,12 @@ export class Workloads extends pulumi.ComponentResource {
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
             metadata: {
                 name: namespace,
-                labels: Object.fromEntries(["enforce", "audit", "warn"].flatMap((mode) => [
-                    [`pod-security.kubernetes.io/${mode}`, "restricted"], [`pod-security.kubernetes.io/${mode}-version`, "latest"],
-                ])),
+                labels: {
+                    ...Object.fromEntries(["enforce", "audit", "warn"].flatMap((mode) => [
+                        [`pod-security.kubernetes.io/${mode}`, "restricted"], [`pod-security.kubernetes.io/${mode}-version`, "latest"],
+                    ])),
+                    ...READINESS_GATE_LABEL,
+                },
             },
         }, { ...k, dependsOn: args.dependsOn });
         const inNamespace = { ...k, dependsOn: [ns] };
@@ -85,6 +116,12 @@ export class Workloads extends pulumi.ComponentResource {
         }, inNamespace);
         for (const policy of networkPolicies(args.services, { publicCidrs: args.subnetCidrs.public, databaseCidrs: args.subnetCidrs.database })) {
             new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${policy.name}`, { metadata: metadata(policy.name), spec: policy.spec }, inNamespace);
+        }
+        // An internal service that no service talks to has a Service nothing may reach (the network policies admit
+        // only `talksTo` callers): a warning, not an error, because a queue worker legitimately has no callers and its
+        // Service costs nothing; but a forgotten `talksTo` shows up here before anyone debugs a timeout.
+        for (const idle of idleServices(args.services)) {
+            pulumi.log.warn(`service ${idle}: internal, and no service lists it in talksTo, so no network policy admits traffic to its Service`, this);
         }
 
         for (const service of args.services) {
@@ -141,11 +178,11 @@ export class Workloads extends pulumi.ComponentResource {
             for (const [deploymentName, colour] of deployments) {
                 const options = podOptions(colour);
                 new k8s.apps.v1.Deployment(`${name}-${deploymentName}`, {
-                    metadata: metadata(deploymentName, options.labels),
+                    metadata: { ...metadata(deploymentName, options.labels), annotations: { ...SKIP_AWAIT } },
                     spec: {
                         // No replica count: the autoscaler owns it.
                         selector: { matchLabels: options.labels },
-                        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                        strategy: { type: "RollingUpdate", rollingUpdate: { ...ROLLING_UPDATE } },
                         template: { metadata: { labels: options.labels }, spec: servicePod(service, options) },
                     },
                 }, {
@@ -174,7 +211,8 @@ export class Workloads extends pulumi.ComponentResource {
             }
 
             new k8s.core.v1.Service(`${name}-${service.name}`, {
-                metadata: metadata(service.name, labels),
+                // Its endpoints are not ready before the first deploy (see SKIP_AWAIT).
+                metadata: { ...metadata(service.name, labels), annotations: { ...SKIP_AWAIT } },
                 spec: {
                     type: "ClusterIP",
                     ports: [{ name: "http", port: service.port, targetPort: "http", protocol: "TCP" }],
@@ -200,15 +238,19 @@ export class Workloads extends pulumi.ComponentResource {
             if (service.migrationCommand) {
                 // A template, not a Job: a Job made by `pulumi up` would run then, with an image the pipeline has not chosen.
                 // The deploy workflow fills in the image digest and applies it before a rollout.
+                // Its pods carry no `app` label, which every Service, disruption budget, Deployment (and so autoscaler)
+                // and ingress policy selects by: a migration pod never receives traffic, never counts towards a budget
+                // or the autoscaler's average, and is never mistaken for a server. Its own egress policy opens the stores.
+                const migrationLabels = MIGRATION_LABELS(service.name);
                 const job = pulumi.output(podOptions().image).apply((image: string) => stringify({
                     apiVersion: "batch/v1",
                     kind: "Job",
-                    metadata: { generateName: `${service.name}-migrate-`, namespace, labels: { ...labels, role: "migration" } },
+                    metadata: { generateName: `${service.name}-migrate-`, namespace, labels: migrationLabels },
                     spec: {
                         backoffLimit: 1,
                         activeDeadlineSeconds: 900,
                         ttlSecondsAfterFinished: 86400,
-                        template: { metadata: { labels: { ...labels, role: "migration" } }, spec: jobPod(service, { ...podOptions(), image }, service.migrationCommand!) },
+                        template: { metadata: { labels: migrationLabels }, spec: jobPod(service, { ...podOptions(), labels: migrationLabels, image }, service.migrationCommand!) },
                     },
                 }));
                 new k8s.core.v1.ConfigMap(`${name}-${service.name}-migration`, {

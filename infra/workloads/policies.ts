@@ -19,6 +19,17 @@ export interface NetworkInputs {
 const tcp = (port: number) => ({ protocol: "TCP", port });
 
 /**
+ * The labels of a service's migration pods: its name and component, but not the `app` label that servers are selected
+ * by (Services, disruption budgets, Deployments and so autoscalers, ingress policies all select `app`).
+ */
+export const MIGRATION_LABELS = (service: string): Record<string, string> => ({ "app.kubernetes.io/name": service, "app.kubernetes.io/component": "migration" });
+
+/** Internal services that no service lists in `talksTo`: nothing may reach their Service. */
+export function idleServices(services: readonly ServiceConfig[]): string[] {
+    return services.filter((service) => !service.public && !services.some((caller) => caller.talksTo.includes(service.name))).map((service) => service.name);
+}
+
+/**
  * Default deny in both directions; DNS for everyone; from the load balancer's subnets to public services; to the data
  * stores for the services that use them; and the service-to-service edges of `talksTo`. Pods need no route to AWS APIs:
  * the CSI driver fetches their secrets on the node, with the pod's own identity.
@@ -51,6 +62,17 @@ export function networkPolicies(services: readonly ServiceConfig[], network: Net
         }
         for (const peer of service.talksTo) {
             egress.push({ to: [{ podSelector: { matchLabels: { app: peer } } }], ports: [tcp(byName.get(peer)!.port)] });
+        }
+        // A migration pod reaches the same stores as its service's servers, and nothing else.
+        if (service.migrationCommand && service.uses.length > 0) {
+            policies.push({
+                name: `${service.name}-migration`,
+                spec: {
+                    podSelector: { matchLabels: MIGRATION_LABELS(service.name) },
+                    policyTypes: ["Egress"],
+                    egress: service.uses.map((store) => ({ to: network.databaseCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(PORTS[store])] })),
+                },
+            });
         }
         if (ingress.length + egress.length === 0) continue;
         policies.push({
