@@ -22,11 +22,23 @@ export function generatedServices(count: number): Record<string, unknown>[] {
     });
 }
 
+/**
+ * The stack's workloads settings with a quota that admits `count` generated services: each at most 2 colours × (10
+ * replicas + 1 surge) pods of 100m and 128Mi, plus a migration pod (the quota rule, config/rules-workloads.ts).
+ */
+function scaledWorkloads(text: string | undefined, count: number): Record<string, unknown> {
+    const workloads = JSON.parse(text ?? "{}") as Record<string, unknown>;
+    return { ...workloads, quota: { requestsCpu: String(3 * count), requestsMemory: `${3 * count}Gi`, limitsCpu: String(3 * count), limitsMemory: `${3 * count}Gi`, pods: 25 * count } };
+}
+
 /** One case, measured inside its own process. */
 async function runCase(services: number): Promise<void> {
     const started = process.hrtime.bigint();
     const plan = await planStack("prod", {
-        transformConfig: (config) => services === 0 ? config : { ...config, config: { ...config.config, "platform:services": JSON.stringify(generatedServices(services)) } },
+        transformConfig: (config) => services === 0 ? config : {
+            ...config,
+            config: { ...config.config, "platform:services": JSON.stringify(generatedServices(services)), "platform:workloads": JSON.stringify(scaledWorkloads(config.config["platform:workloads"], services)) },
+        },
     });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     process.stdout.write(JSON.stringify({ resources: plan.resources.length, seconds, peakMiB: process.resourceUsage().maxRSS / 1024 }));
