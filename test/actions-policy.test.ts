@@ -137,6 +137,7 @@ describe("workflow files on every branch", () => {
         assert.equal(files.develop[".github/dependabot.yml"], undefined);
         // plan.files stays the default branch's files, by path.
         assert.deepEqual(Object.keys(p.files).sort(), Object.keys(files.main).sort());
+        for (const [path, content] of Object.entries(files.main)) assert.equal(p.files[path], content, path);
         // The fixture: everything on the default branch only, as it was.
         assert.deepEqual(missingOnBranches({ main: files.main }, "main").filter((finding) => finding.includes("deploy-dev.yml")), [".github/workflows/deploy-dev.yml runs on develop, which does not have it"]);
     });
