@@ -24,18 +24,37 @@ export function codeOwners(owner: string, rules: PlatformConfig["codeOwners"], t
 
 const ECOSYSTEM: Record<PlatformConfig["services"][number]["runtime"], string> = { node: "npm", python: "pip", go: "gomod", java: "maven" };
 
-/** Weekly, grouped updates: each service's dependencies and its Dockerfile, and the workflows' actions. */
-export function dependabotConfig(services: PlatformConfig["services"]): string {
+/**
+ * The branch where images are first built: that of the first environment, in the branch model's order (Pulumi.yaml
+ * `environments`), that builds rather than promotes (dev's `develop`). Updates land there and travel with the code.
+ */
+export function firstBuildingBranch(environments: PlatformConfig["environments"]): string {
+    const building = Object.values(environments).find((target) => target.promoteFrom === undefined);
+    if (!building) throw new Error("no environment builds its images: every one has promoteFrom");
+    return building.branch;
+}
+
+/**
+ * Weekly, grouped updates of each service's dependencies and its Dockerfile, as pull requests to `targetBranch`.
+ *
+ * - No YAML anchors or aliases: Dependabot rejects them ("YAML aliases are not supported", dependabot-core#1582), and
+ *   the `yaml` library aliases an object that appears twice (the shared schedule) unless told not to.
+ * - `target-branch`: by default Dependabot opens version updates against the default branch; `target-branch` names
+ *   the branch it reads manifests from and opens pull requests to (security updates still go to the default branch):
+ *   https://docs.github.com/en/code-security/dependabot/working-with-dependabot/dependabot-options-reference#target-branch-
+ * - No `github-actions` ecosystem: it would edit .github/workflows/*.yml, which this program overwrites on every
+ *   `pulumi up`. Action pins are updated where they come from, github/workflows/actions-pins.json in the program's
+ *   repository (a copy of the shared pin list), and reach the workflows through the renderer.
+ */
+export function dependabotConfig(services: PlatformConfig["services"], targetBranch?: string): string {
     const weekly = { interval: "weekly", day: "monday" };
-    const updates = [
-        { "package-ecosystem": "github-actions", directory: "/", schedule: weekly, groups: { actions: { patterns: ["*"] } } },
-        ...services.flatMap((service) => [
-            { "package-ecosystem": ECOSYSTEM[service.runtime], directory: `/${service.path}`, schedule: weekly,
-                groups: { [`${service.name}-minor-and-patch`]: { "update-types": ["minor", "patch"] } } },
-            { "package-ecosystem": "docker", directory: `/${service.path}`, schedule: weekly, groups: { [`${service.name}-images`]: { patterns: ["*"] } } },
-        ]),
-    ];
-    return `# ${GENERATED_BY}\n${stringify({ version: 2, updates }, { lineWidth: 0 })}`;
+    const target = targetBranch === undefined ? {} : { "target-branch": targetBranch };
+    const updates = services.flatMap((service) => [
+        { "package-ecosystem": ECOSYSTEM[service.runtime], directory: `/${service.path}`, schedule: weekly, ...target,
+            groups: { [`${service.name}-minor-and-patch`]: { "update-types": ["minor", "patch"] } } },
+        { "package-ecosystem": "docker", directory: `/${service.path}`, schedule: weekly, ...target, groups: { [`${service.name}-images`]: { patterns: ["*"] } } },
+    ]);
+    return `# ${GENERATED_BY}\n${stringify({ version: 2, updates }, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }
 
 export function pullRequestTemplate(): string {
@@ -51,6 +70,21 @@ export function pullRequestTemplate(): string {
         "- [ ] No secret, key or credential in the change",
         "",
     ].join("\n");
+}
+
+/**
+ * Whether a file must be on every branch of the branch model, not only on the default branch:
+ * - workflows: GitHub looks for workflow files "present in the associated commit SHA or Git ref of the event", and
+ *   "each workflow run will use the version of the workflow that is present in the associated commit SHA or Git ref"
+ *   (https://docs.github.com/en/actions/using-workflows/triggering-a-workflow#about-workflow-triggers): a push to
+ *   `develop` runs the workflows of `develop`'s tip, so deploy-dev.yml must be on `develop`;
+ * - CODEOWNERS: "Each CODEOWNERS file assigns the code owners for a single branch"; "the CODEOWNERS file must be on
+ *   the base branch of the pull request"
+ *   (https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners).
+ * Dependabot's configuration and the pull request template are read from the default branch only.
+ */
+export function neededOnEveryBranch(path: string): boolean {
+    return path.startsWith(".github/workflows/") || path === ".github/CODEOWNERS";
 }
 
 export interface RepositoryFilesArgs {

@@ -5,7 +5,7 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../infra/config";
-import { RepositoryFiles, codeOwners, dependabotConfig, pullRequestTemplate, type RepositoryFileSpec } from "./files";
+import { RepositoryFiles, codeOwners, dependabotConfig, firstBuildingBranch, neededOnEveryBranch, pullRequestTemplate, type RepositoryFileSpec } from "./files";
 import { branchRuleset, releaseTagRuleset, type RulesetSpec } from "./rulesets";
 
 export type { RepositoryFileSpec } from "./files";
@@ -23,6 +23,8 @@ export interface GithubRepositoryArgs {
     allowedActions: readonly string[];
     /** Files beyond the ones this component writes itself (the workflows). */
     extraFiles: readonly RepositoryFileSpec[];
+    /** The branch model's environments: Dependabot's updates target the branch where images are first built (firstBuildingBranch). */
+    environments: PlatformConfig["environments"];
 }
 
 export class GithubRepository extends pulumi.ComponentResource {
@@ -62,8 +64,8 @@ export class GithubRepository extends pulumi.ComponentResource {
         });
 
         const defaultBranch = new github.BranchDefault(`${name}-default-branch`, { repository: repository.name, branch: settings.defaultBranch }, child);
-        const branches = Object.keys(args.branches).filter((branch) => branch !== settings.defaultBranch).map((branch) =>
-            new github.Branch(`${name}-branch-${branch}`, { repository: repository.name, branch, sourceBranch: settings.defaultBranch }, { parent: this, dependsOn: [defaultBranch] }));
+        const branches = Object.keys(args.branches).filter((branch) => branch !== settings.defaultBranch).map((branch): [string, github.Branch] =>
+            [branch, new github.Branch(`${name}-branch-${branch}`, { repository: repository.name, branch, sourceBranch: settings.defaultBranch }, { parent: this, dependsOn: [defaultBranch] })]);
 
         new github.RepositoryDependabotSecurityUpdates(`${name}`, { repository: repository.name, enabled: true }, child);
         new github.ActionsRepositoryPermissions(`${name}`, {
@@ -85,20 +87,24 @@ export class GithubRepository extends pulumi.ComponentResource {
             ["release-tags", releaseTagRuleset(args.githubApp.id)],
         ];
         for (const [key, spec] of rulesets) {
-            new github.RepositoryRuleset(`${name}-${key}`, { repository: repository.name, ...spec }, { parent: this, dependsOn: branches });
+            new github.RepositoryRuleset(`${name}-${key}`, { repository: repository.name, ...spec }, { parent: this, dependsOn: branches.map(([, resource]) => resource) });
         }
 
-        new RepositoryFiles(`${name}-files`, {
-            repository: repository.name,
-            branch: settings.defaultBranch,
-            files: [
-                { path: ".github/CODEOWNERS", content: codeOwners(settings.owner, args.codeOwners, args.teams), purpose: "code owners from Pulumi.yaml" },
-                { path: ".github/dependabot.yml", content: dependabotConfig(args.services), purpose: "weekly grouped dependency updates" },
-                { path: ".github/pull_request_template.md", content: pullRequestTemplate(), purpose: "pull request template" },
-                ...args.extraFiles,
-            ],
-            after: [defaultBranch],
-        }, child);
+        const files: RepositoryFileSpec[] = [
+            { path: ".github/CODEOWNERS", content: codeOwners(settings.owner, args.codeOwners, args.teams), purpose: "code owners from Pulumi.yaml" },
+            { path: ".github/dependabot.yml", content: dependabotConfig(args.services, firstBuildingBranch(args.environments)), purpose: "weekly grouped dependency updates" },
+            { path: ".github/pull_request_template.md", content: pullRequestTemplate(), purpose: "pull request template" },
+            ...args.extraFiles,
+        ];
+        // The default branch keeps its original logical names (`<name>-files`), so its files keep their URNs.
+        new RepositoryFiles(`${name}-files`, { repository: repository.name, branch: settings.defaultBranch, files, after: [defaultBranch] }, child);
+        // Every other branch of the branch model gets the files GitHub reads from that branch (neededOnEveryBranch),
+        // one chain per branch: writes to one branch are serialised (GitHub answers 409 to concurrent commits on a
+        // branch); chains on different branches are independent. Each starts once its branch exists.
+        const perBranch = files.filter((file) => neededOnEveryBranch(file.path));
+        for (const [branch, resource] of branches) {
+            new RepositoryFiles(`${name}-files-${branch}`, { repository: repository.name, branch, files: perBranch, after: [resource] }, child);
+        }
         this.repositoryId = repository.repoId;
         this.repositoryName = repository.name;
         this.registerOutputs({ repositoryId: this.repositoryId });

@@ -78,6 +78,7 @@ export async function program(): Promise<Record<string, unknown>> {
         requiredChecks: requiredChecks(config),
         allowedActions: allowedActionPatterns(),
         extraFiles: workflowFiles(config),
+        environments: config.environments,
     }, { provider: githubProvider }) : undefined;
     if (repository) {
         new GithubAccess(naming.name("github-access"), {

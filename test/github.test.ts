@@ -118,13 +118,18 @@ describe("GitHub", () => {
             assert.match(p.files[".github/CODEOWNERS"], /^\* @example-org\/platform$/m);
             const dependabot = parse(p.files[".github/dependabot.yml"]);
             const ecosystems = dependabot.updates.map((update: Record<string, string>) => `${update["package-ecosystem"]} ${update.directory}`).sort();
-            assert.deepEqual(ecosystems, ["docker /services/api", "docker /services/web", "docker /services/worker", "github-actions /", "npm /services/api", "npm /services/web", "pip /services/worker"]);
+            // No github-actions ecosystem: the workflows are this program's output (github/files.ts, dependabotConfig).
+            assert.deepEqual(ecosystems, ["docker /services/api", "docker /services/web", "docker /services/worker", "npm /services/api", "npm /services/web", "pip /services/worker"]);
             assert.ok(p.files[".github/pull_request_template.md"].includes("## How it was tested"));
-            const files = ofType(p, "github:index/repositoryFile:RepositoryFile");
-            for (const [index, file] of files.entries()) {
-                assert.equal(file.inputs.overwriteOnCreate, true);
-                assert.match(String(file.inputs.commitMessage), new RegExp(`manage ${String(file.inputs.file).replace(/\./g, "\\.")} \\(`));
-                if (index > 0) assert.deepEqual(file.options.dependsOn, [files[index - 1].urn]);
+            // One chain of writes per branch (the branches' files are independent of each other).
+            const all = ofType(p, "github:index/repositoryFile:RepositoryFile");
+            for (const branch of new Set(all.map((file) => String(file.inputs.branch)))) {
+                const files = all.filter((file) => file.inputs.branch === branch);
+                for (const [index, file] of files.entries()) {
+                    assert.equal(file.inputs.overwriteOnCreate, true);
+                    assert.match(String(file.inputs.commitMessage), new RegExp(`manage ${String(file.inputs.file).replace(/\./g, "\\.")} \\(`));
+                    if (index > 0) assert.deepEqual(file.options.dependsOn, [files[index - 1].urn], `${branch}: ${String(file.inputs.file)}`);
+                }
             }
         });
 
@@ -160,7 +165,7 @@ describe("GitHub", () => {
     it("builds CODEOWNERS and Dependabot from config alone", () => {
         assert.equal(codeOwners("o", [{ pattern: "/x/", teams: ["a", "b"] }], { a: { slug: "team-a", id: 1 }, b: { slug: "team-b", id: 2 } }).split("\n")[2], "/x/ @o/team-a @o/team-b");
         const go = parse(dependabotConfig([{ name: "svc", path: "s/svc", runtime: "go", port: 1, healthPath: "/", public: false, resources: { cpu: "1", memory: "1Mi" }, uses: [], talksTo: [] }]));
-        assert.deepEqual(go.updates.map((update: Record<string, string>) => update["package-ecosystem"]), ["github-actions", "gomod", "docker"]);
+        assert.deepEqual(go.updates.map((update: Record<string, string>) => update["package-ecosystem"]), ["gomod", "docker"]);
     });
 
     it("catalogues exactly the shared pin list", () => {

@@ -10,10 +10,9 @@ import { action } from "./catalogue";
 import { checkout } from "./common";
 import { defineWorkflow, type Permissions, type Workflow } from "./model";
 import { VARIABLES } from "./names";
+import { SCANNING_PERMISSIONS, trivyStep } from "./scanning";
 
-export const BUILD_JOB_PERMISSIONS: Permissions = {
-    contents: "read", "id-token": "write", attestations: "write", "security-events": "write", actions: "read",
-};
+export const BUILD_JOB_PERMISSIONS: Permissions = { ...SCANNING_PERMISSIONS, "id-token": "write", attestations: "write" };
 
 const IMAGE = "${{ env.REPOSITORY }}@${{ steps.build.outputs.digest }}";
 
@@ -21,9 +20,20 @@ const SIZE_REPORT = `set -euo pipefail
 bytes=$(aws ecr describe-images --repository-name "\${REPOSITORY#*/}" --image-ids imageDigest="$DIGEST" --query 'imageDetails[0].imageSizeInBytes' --output text)
 { echo "| service | digest | size |"; echo "|---|---|---|"; echo "| $SERVICE | $DIGEST | $(( bytes / 1048576 )) MiB |"; } >> "$GITHUB_STEP_SUMMARY"`;
 
+/**
+ * One file per service, named `<service>.digest`, all downloaded into one directory (`merge-multiple: true`).
+ * Why not one directory per artifact: actions/download-artifact v8 extracts into `path` itself, with no directory per
+ * artifact, when exactly one artifact matches the pattern (src/download-artifact.ts at the pinned
+ * 3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c: `isSingleArtifactDownload || inputs.mergeMultiple || artifacts.length
+ * === 1 ? resolvedPath : path.join(resolvedPath, artifact.name)`), so a `digests/<artifact>/digest` glob found
+ * nothing for a one-service project. With the service in the file name the layout is the same for one or many.
+ */
+export const DIGEST_FILE_SUFFIX = ".digest";
+
 const COLLECT_DIGESTS = `set -euo pipefail
-digests=$(for file in "$RUNNER_TEMP"/digests/*/digest; do
-  service=$(basename "$(dirname "$file")"); service=\${service#digest-}
+shopt -s nullglob
+digests=$(for file in "$RUNNER_TEMP"/digests/*${DIGEST_FILE_SUFFIX}; do
+  service=$(basename "$file" ${DIGEST_FILE_SUFFIX})
   jq -n --arg service "$service" --arg digest "$(cat "$file")" '{key: $service, value: $digest}'
 done | jq -cs 'from_entries')
 echo "$digests" | jq -e 'length > 0 and (to_entries | all(.value | test("^sha256:[0-9a-f]{64}$")))' > /dev/null
@@ -73,17 +83,13 @@ export function buildWorkflow(config: Pick<PlatformConfig, "services">): Workflo
                             provenance: false,
                         },
                     },
-                    {
-                        name: "Trivy: fail on CRITICAL or HIGH",
-                        uses: action("aquasecurity/trivy-action"),
-                        with: { "image-ref": IMAGE, format: "sarif", output: "trivy-image.sarif", severity: "CRITICAL,HIGH", "ignore-unfixed": true, "exit-code": "1" },
-                    },
+                    trivyStep("Trivy: fail on CRITICAL or HIGH", { "image-ref": IMAGE, output: "trivy-image.sarif", "ignore-unfixed": true }),
                     { name: "Upload to code scanning", if: "always()", uses: action("github/codeql-action", "upload-sarif"), with: { "sarif_file": "trivy-image.sarif", category: "image-${{ matrix.service }}" } },
                     { name: "SBOM", uses: action("anchore/sbom-action"), with: { image: IMAGE, format: "spdx-json", "artifact-name": "sbom-${{ matrix.service }}.spdx.json" } },
                     { name: "Build provenance attestation", uses: action("actions/attest-build-provenance"), with: { "subject-name": "${{ env.REPOSITORY }}", "subject-digest": "${{ steps.build.outputs.digest }}" } },
                     { name: "Image size", env: { SERVICE: "${{ matrix.service }}", DIGEST: "${{ steps.build.outputs.digest }}" }, run: SIZE_REPORT },
-                    { name: "Keep the digest", env: { DIGEST: "${{ steps.build.outputs.digest }}" }, run: "mkdir -p \"$RUNNER_TEMP/digest\" && echo \"$DIGEST\" > \"$RUNNER_TEMP/digest/digest\"" },
-                    { name: "Hand the digest on", uses: action("actions/upload-artifact"), with: { name: "digest-${{ matrix.service }}", path: "${{ runner.temp }}/digest/digest", "retention-days": 1 } },
+                    { name: "Keep the digest", env: { DIGEST: "${{ steps.build.outputs.digest }}", SERVICE: "${{ matrix.service }}" }, run: `mkdir -p "$RUNNER_TEMP/digest" && echo "$DIGEST" > "$RUNNER_TEMP/digest/$SERVICE${DIGEST_FILE_SUFFIX}"` },
+                    { name: "Hand the digest on", uses: action("actions/upload-artifact"), with: { name: "digest-${{ matrix.service }}", path: `\${{ runner.temp }}/digest/\${{ matrix.service }}${DIGEST_FILE_SUFFIX}`, "retention-days": 1 } },
                 ],
             },
             digests: {
@@ -94,7 +100,7 @@ export function buildWorkflow(config: Pick<PlatformConfig, "services">): Workflo
                 "timeout-minutes": 5,
                 outputs: { digests: "${{ steps.collect.outputs.digests }}" },
                 steps: [
-                    { name: "Download the digests", uses: action("actions/download-artifact"), with: { pattern: "digest-*", path: "${{ runner.temp }}/digests" } },
+                    { name: "Download the digests", uses: action("actions/download-artifact"), with: { pattern: "digest-*", path: "${{ runner.temp }}/digests", "merge-multiple": true } },
                     { name: "One JSON object", id: "collect", run: COLLECT_DIGESTS },
                 ],
             },

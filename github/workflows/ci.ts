@@ -15,6 +15,24 @@ export const CI_AGGREGATE_JOB = "ci-status";
 
 const read = { contents: "read" } as const;
 
+/**
+ * How dorny/paths-filter finds the changed files (src/main.ts and src/git.ts at the pinned
+ * 7b450fff21473bca461d4b92ce414b9d0420d706):
+ * - on `pull_request` it lists the pull request's files through the REST API with its `token` input (default
+ *   `github.token`; the job grants `pull-requests: read`) and ignores `base` (with a warning when it is set);
+ * - on `push` it never uses the API: it runs git. With no `base` it compares the pushed branch with the merge-base of
+ *   the default branch, and with `base` equal to the pushed branch it compares the push's `before` commit with the
+ *   head ("changes are detected against the most recent commit before the push", action.yml). Either way a commit
+ *   that is not in the local clone is fetched with `git fetch origin ...`, which has no credentials here (checkout
+ *   runs with `persist-credentials: false`), so on a private repository the job failed on every push.
+ * So: on push, `base` is the pushed branch (what changed in this push), and the checkout has the full history of
+ * every branch (`fetch-depth: 0`: "all history for all branches and tags", actions/checkout action.yml), so that
+ * the `before` commit, and on a branch's first push (`before` all zeros) the default branch's `origin/<branch>`
+ * ref, are local and getLocalRef finds them without a fetch. On pull requests `base` is empty, as if unset.
+ * Not covered: a force push whose `before` commit is no longer on any branch still needs a fetch and fails.
+ */
+export const PATHS_FILTER_BASE = "${{ github.event_name == 'push' && github.ref_name || '' }}";
+
 export function ciWorkflow(config: Pick<PlatformConfig, "services" | "environments" | "ci">): Workflow<string> {
     const branches = [...new Set(Object.values(config.environments).map((target) => target.branch))].sort();
     const changed = (service: string) => `needs.changes.outputs.${service} == 'true'`;
@@ -82,12 +100,16 @@ export function ciWorkflow(config: Pick<PlatformConfig, "services" | "environmen
                 "timeout-minutes": 5,
                 outputs: Object.fromEntries(config.services.map((service) => [service.name, `\${{ steps.filter.outputs.${service.name} }}`])),
                 steps: [
-                    checkout(),
+                    // Full history of every branch, so that paths-filter never has to fetch (see PATHS_FILTER_BASE).
+                    checkout(true),
                     {
                         name: "Compare with the base",
                         id: "filter",
                         uses: action("dorny/paths-filter"),
-                        with: { filters: config.services.map((service) => `${service.name}:\n  - '${service.path}/**'`).join("\n") },
+                        with: {
+                            filters: config.services.map((service) => `${service.name}:\n  - '${service.path}/**'`).join("\n"),
+                            base: PATHS_FILTER_BASE,
+                        },
                     },
                 ],
             },

@@ -7,6 +7,7 @@ import type { PlatformConfig, ServiceConfig } from "../../infra/config";
 import { action } from "./catalogue";
 import { aggregateJob, checkout } from "./common";
 import { defineWorkflow, type Step, type Workflow } from "./model";
+import { SCANNING_PERMISSIONS, TRUFFLEHOG_VERSION, trivyStep } from "./scanning";
 
 export const SECURITY_AGGREGATE_JOB = "security-status";
 type SecurityJob = "codeql" | "dependency-review" | "secrets" | "trivy-fs" | "trivy-iac" | typeof SECURITY_AGGREGATE_JOB;
@@ -15,16 +16,12 @@ type SecurityJob = "codeql" | "dependency-review" | "secrets" | "trivy-fs" | "tr
 const CODEQL_LANGUAGE: Record<ServiceConfig["runtime"], string> = { node: "javascript-typescript", python: "python", go: "go", java: "java-kotlin" };
 
 const sarifUpload = (file: string, category: string): Step => ({ name: "Upload to code scanning", if: "always()", uses: action("github/codeql-action", "upload-sarif"), with: { "sarif_file": file, category } });
-const trivy = (scanType: "fs" | "config", output: string): Step => ({
-    name: `Trivy ${scanType === "fs" ? "filesystem" : "IaC"} scan`,
-    uses: action("aquasecurity/trivy-action"),
-    with: { "scan-type": scanType, "scan-ref": ".", format: "sarif", output, severity: "CRITICAL,HIGH", "exit-code": "1" },
-});
+const trivy = (scanType: "fs" | "config", output: string): Step => trivyStep(`Trivy ${scanType === "fs" ? "filesystem" : "IaC"} scan`, { "scan-type": scanType, "scan-ref": ".", output });
 
 export function securityWorkflow(config: Pick<PlatformConfig, "services" | "environments" | "ci">): Workflow<string> {
     const branches = [...new Set(Object.values(config.environments).map((target) => target.branch))].sort();
     const languages = [...new Set(config.services.map((service) => CODEQL_LANGUAGE[service.runtime]))].sort();
-    const scanning = { contents: "read", "security-events": "write" } as const;
+    const scanning = SCANNING_PERMISSIONS;
     return defineWorkflow<SecurityJob>({
         name: "Security",
         on: { pull_request: { branches }, schedule: [{ cron: "17 3 * * *" }] },
@@ -34,7 +31,7 @@ export function securityWorkflow(config: Pick<PlatformConfig, "services" | "envi
             codeql: {
                 name: "CodeQL (${{ matrix.language }})",
                 "runs-on": "ubuntu-latest",
-                permissions: { ...scanning, actions: "read" },
+                permissions: scanning,
                 "timeout-minutes": 30,
                 strategy: { matrix: { language: languages }, "fail-fast": false },
                 steps: [
@@ -61,7 +58,7 @@ export function securityWorkflow(config: Pick<PlatformConfig, "services" | "envi
                 "timeout-minutes": 15,
                 steps: [
                     checkout(true),
-                    { name: "Scan the history for secrets", uses: action("trufflesecurity/trufflehog"), with: { "extra_args": "--results=verified,unknown" } },
+                    { name: "Scan the history for secrets", uses: action("trufflesecurity/trufflehog"), with: { "extra_args": "--results=verified,unknown", version: TRUFFLEHOG_VERSION } },
                 ],
             },
             "trivy-fs": {
