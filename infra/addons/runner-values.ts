@@ -85,7 +85,16 @@ export function listenerPodTemplate(): Record<string, unknown> {
     return {
         spec: {
             securityContext: { runAsNonRoot: true, runAsUser: CONTROLLER_UID, runAsGroup: CONTROLLER_UID, ...SECCOMP },
-            containers: [{ name: "listener", resources: CONTROLLER_RESOURCES, securityContext: { ...LOCKED_DOWN, readOnlyRootFilesystem: true, runAsNonRoot: true } }],
+            // The merge takes the template's grace period even when unset: ARC's own is 60 seconds.
+            terminationGracePeriodSeconds: 60,
+            containers: [{
+                name: "listener",
+                resources: CONTROLLER_RESOURCES,
+                securityContext: { ...LOCKED_DOWN, readOnlyRootFilesystem: true, runAsNonRoot: true },
+                // A writable /tmp beside the read-only root, as the controller's chart gives the controller.
+                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            }],
+            volumes: [{ name: "tmp", emptyDir: {} }],
         },
     };
 }
