@@ -10,7 +10,7 @@ import { AGENT_VERSION, agentUserData } from "../infra/agents/user-data";
 import type { Plan, PlannedResource } from "../tools/mock-engine";
 import { parse } from "yaml";
 import { PROJECT_DIRECTORY } from "../tools/plan-stack";
-import { STACKS, ofType, one, plan, projectCopy, realPlan } from "./harness";
+import { STACKS, ofType, one, plan, projectCopy, realPlan, rejection } from "./harness";
 
 const COMPONENT = "platform:agents:DeploymentAgents";
 type Spec = Record<string, unknown>;
@@ -126,6 +126,12 @@ describe("Pulumi Deployments agents", () => {
         assert.equal(template.inputs.instanceType, "t4g.large");
         assert.equal(template.inputs.imageId, "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64");
         assert.ok(userData(p).includes(`customer-managed-deployment-agent-v${AGENT_VERSION}-linux-arm64.tar.gz`));
+    });
+
+    it("names the allowed keys when an agents key is misspelt", async () => {
+        const directory = projectCopy("Pulumi.dev.yaml", (document) => document.setIn(["config", "platform:deployments", "agents"], { instancetype: "t3.large" }));
+        const error = await rejection(plan("dev", { directory }));
+        assert.match(error.message, /unknown key platform:deployments\.agents\.instancetype; the keys allowed here are count, instanceType, diskSizeGiB/);
     });
 
     describe("builders", () => {

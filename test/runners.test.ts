@@ -165,6 +165,11 @@ describe("GitHub Actions runners in each cluster", () => {
         assert.match(image.message, /platform:runners\.image: got "ghcr\.io\/actions\/actions-runner"; expected an image reference with a tag or digest/);
     });
 
+    it("names the allowed keys when a runners key is misspelt", async () => {
+        const error = await rejection(plan("dev", { directory: withStackValue("dev", ["runners"], { maxRunner: 5 }) }));
+        assert.match(error.message, /unknown key platform:runners\.maxRunner; the keys allowed here are minRunners, maxRunners, image, resources/);
+    });
+
     it("hands the configured App key to the Secret as a Pulumi secret, and refuses it in plain text", async () => {
         const secretKey = projectCopy("Pulumi.staging.yaml", (document) => document.setIn(["config", "platform:githubAppPrivateKey"], { secure: "v1:pem" }));
         assert.equal(one(await plan("staging", { directory: secretKey }), "kubernetes:core/v1:Secret", "-runners-github-app").inputs.stringData, "[secret]");

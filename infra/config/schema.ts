@@ -377,7 +377,7 @@ export const deploymentsSchema = z.strictObject({
         instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "expected an EC2 instance type such as t3.medium").default("t3.medium"),
         /** Root volume: the deployment images (pulumi/pulumi) are large. @default 40 */
         diskSizeGiB: z.number().int().min(20).max(1024).default(40),
-    }).prefault({}),
+    }).default({ count: 1, instanceType: "t3.medium", diskSizeGiB: 40 }),
 });
 
 /**
@@ -432,7 +432,7 @@ export const stackSchema = z.strictObject({
     github: githubEnvironmentSchema,
     workloads: workloadsSchema,
     deployments: deploymentsSchema,
-    runners: runnersSchema.prefault({}),
+    runners: runnersSchema.default({ minRunners: 0, maxRunners: 3, image: DEFAULT_RUNNER_IMAGE, resources: { cpu: "1", memory: "2Gi" } }),
     policy: policySchema,
     protection: protectionSchema,
 });
