@@ -4,7 +4,7 @@ import { clusterRunnerScaleSet } from "../github/workflows/names";
 import { RUNNER_CHARTS } from "../infra/addons/charts";
 import {
     CONTROLLER_SERVICE_ACCOUNT, GITHUB_APP_SECRET, MAX_SCALE_SET_NAME_LENGTH, controllerValues, githubAppSecretData, listenerPodTemplate, runnerNetworkPolicies,
-    runnerPodTemplate, type NetworkPolicySpec,
+    runnerPodTemplate, scaleSetValues, type NetworkPolicySpec,
 } from "../infra/addons/runner-values";
 import { DEFAULT_RUNNER_IMAGE } from "../infra/config/schema";
 import { restrictedViolations } from "../infra/workloads/pods";
@@ -193,6 +193,25 @@ describe("GitHub Actions runners in each cluster", () => {
             const open = [...runnerNetworkPolicies(), { name: "open", spec: { podSelector: {}, ingress: [{}], egress: [{ ports: [{ protocol: "TCP", port: 22 }] }] } }];
             assert.deepEqual(networkProblems(open), ["open lets traffic in", "open opens TCP/22"]);
             assert.deepEqual(networkProblems(runnerNetworkPolicies().filter((policy) => policy.name !== "default-deny")), ["no default deny in both directions"]);
+        });
+
+        it("sets only values the pinned charts' templates read", () => {
+            // The top-level `.Values.<key>` the templates read, from `git grep -o '\.Values\.[A-Za-z]*' -- charts/<chart>/templates`
+            // at actions/actions-runner-controller gha-runner-scale-set-0.14.2 (9bb16ae49d0ce585d8e682aa7e2668a6e832d5d8).
+            const read = {
+                scaleSet: ["annotations", "containerMode", "controllerServiceAccount", "githubConfigSecret", "githubConfigUrl", "githubServerTLS", "keyVault", "labels",
+                    "listenerMetrics", "listenerTemplate", "maxRunners", "minRunners", "nameOverride", "namespaceOverride", "proxy", "resourceMeta", "runnerGroup",
+                    "runnerScaleSetName", "scaleSetLabels", "template"],
+                controller: ["affinity", "env", "flags", "fullnameOverride", "image", "imagePullSecrets", "labels", "metrics", "nameOverride", "namespaceOverride",
+                    "nodeSelector", "podAnnotations", "podLabels", "podSecurityContext", "pprof", "priorityClassName", "replicaCount", "resources", "securityContext",
+                    "serviceAccount", "tolerations", "topologySpreadConstraints", "volumeMounts", "volumes"],
+            };
+            const unknown = (values: Spec, known: string[]) => Object.keys(values).filter((key) => !known.includes(key));
+            const runnersConfig = { minRunners: 0, maxRunners: 3, image: DEFAULT_RUNNER_IMAGE, resources: { cpu: "1", memory: "2Gi" } };
+            assert.deepEqual(unknown(scaleSetValues({ name: "n", githubConfigUrl: "https://github.com/o/r", runners: runnersConfig }), read.scaleSet), []);
+            assert.deepEqual(unknown(controllerValues(), read.controller), []);
+            assert.deepEqual(unknown({ ...controllerValues(), serviceAcount: {} }, read.controller), ["serviceAcount"], "a misspelt key is caught");
+            assert.deepEqual(Object.keys((controllerValues().flags as Spec)).filter((flag) => !["logLevel", "logFormat", "watchSingleNamespace", "runnerMaxConcurrentReconciles", "updateStrategy"].includes(flag)), []);
         });
 
         it("keeps every stack's scale set name within the chart's 45 characters", () => {
