@@ -76,6 +76,8 @@ export class GithubRunners extends pulumi.ComponentResource {
             return [key, ns];
         })) as Record<"controller" | "scaleSet", k8s.core.v1.Namespace>;
 
+        // An OCI chart is named by its `oci://` reference and version, with no repositoryOpts: the Release embeds Helm
+        // as a library, with Helm's chart sources (https://www.pulumi.com/registry/packages/kubernetes/api-docs/helm/v3/release/).
         const release = (key: string, releaseName: string, chart: OciChart, values: HelmValues, dependsOn: pulumi.Resource[]): k8s.helm.v3.Release =>
             new k8s.helm.v3.Release(`${name}-${key}`, {
                 name: releaseName,
