@@ -12,8 +12,10 @@ import { environmentVariables } from "../github/environment-variables";
 import { GithubRepository } from "../github/repository";
 import { requiredChecks, workflowFiles } from "../github/workflows";
 import { allowedActionPatterns } from "../github/workflows/catalogue";
-import { SECRETS } from "../github/workflows/names";
+import { SECRETS, clusterRunnerScaleSet } from "../github/workflows/names";
 import { ClusterAddons } from "./addons";
+import { GithubRunners } from "./addons/runners";
+import { DeploymentAgents } from "./agents";
 import { Backups } from "./backups";
 import { Cluster } from "./cluster";
 import { loadConfig } from "./config";
@@ -206,6 +208,17 @@ export async function program(): Promise<Record<string, unknown>> {
         vpcId: network.vpcId,
     }, scoped);
 
+    // The deploy and rollback jobs run here, inside the VPC, to reach the private API (names.ts gives them the name).
+    new GithubRunners(naming.name("runners"), {
+        kubeconfig: cluster.kubeconfig,
+        scaleSetName: clusterRunnerScaleSet(config.project, config.stack),
+        repository: config.repository,
+        githubApp: config.githubApp,
+        privateKey: config.secrets.githubAppPrivateKey,
+        settings: config.runners,
+        dependsOn: addons.ready,
+    }, scoped);
+
     new Workloads(naming.name("workloads"), {
         namePrefix,
         kubeconfig: cluster.kubeconfig,
@@ -259,6 +272,20 @@ export async function program(): Promise<Record<string, unknown>> {
         // The run authenticates to GitHub as the App, never with the ambient token Pulumi Deployments provides.
         secretEnvironment: { GITHUB_APP_PEM_FILE: config.secrets.githubAppPrivateKey },
     });
+
+    // The pool's agents, in the VPC and outside the cluster, so that a deployment can still repair a broken cluster.
+    if (deployments.agentPoolToken) {
+        new DeploymentAgents(naming.name("deployment-agents"), {
+            namePrefix,
+            region,
+            poolToken: deployments.agentPoolToken,
+            settings: config.deployments.agents,
+            vpcId: network.vpcId,
+            privateSubnetIds: network.privateSubnetIds,
+            clusterSecurityGroupId: cluster.nodeSecurityGroupId,
+            secretsKmsKeyArn: keys.arns.secrets,
+        }, scoped);
+    }
 
     // What the GitHub side and people read: identifiers and endpoints. The one secret, the token the agents of the
     // Deployments pool start with, stays a Pulumi secret (`pulumi stack output agentPoolToken --show-secrets`).

@@ -61,7 +61,7 @@ describe("EKS cluster", () => {
                 assert.equal(group.inputs.ignoreScalingChanges, true);
                 assert.deepEqual(group.inputs.subnetIds, one(p, "eks:index:Cluster").inputs.privateSubnetIds);
                 assert.equal((group.inputs.subnetIds as string[]).length, 3);
-                const template = one(p, "aws:ec2/launchTemplate:LaunchTemplate");
+                const template = one(p, "aws:ec2/launchTemplate:LaunchTemplate", "-cluster-");
                 assert.deepEqual((template.inputs.metadataOptions as Record<string, unknown>).httpTokens, "required");
                 const [volume] = template.inputs.blockDeviceMappings as { ebs: Record<string, unknown> }[];
                 assert.deepEqual([volume.ebs.volumeType, volume.ebs.encrypted], ["gp3", "true"]);

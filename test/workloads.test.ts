@@ -37,7 +37,7 @@ describe("workloads", () => {
 
             it("puts the services in a namespace that enforces Pod Security restricted, with a quota and defaults", async () => {
                 const p = await realPlan(stack);
-                const labels = (one(p, "kubernetes:core/v1:Namespace").inputs.metadata as { labels: Record<string, string> }).labels;
+                const labels = (one(p, "kubernetes:core/v1:Namespace", "-workloads-").inputs.metadata as { labels: Record<string, string> }).labels;
                 for (const mode of ["enforce", "audit", "warn"]) assert.equal(labels[`pod-security.kubernetes.io/${mode}`], "restricted");
                 const hard = ((one(p, "kubernetes:core/v1:ResourceQuota").inputs.spec as { hard: Record<string, string> }).hard);
                 assert.equal(hard.pods, { dev: "50", staging: "100", prod: "200" }[stack]);
@@ -110,7 +110,7 @@ describe("workloads", () => {
 
             it("installs the add-ons from pinned charts through the cluster's own provider", async () => {
                 const p = await realPlan(stack);
-                const releases = ofType(p, "kubernetes:helm.sh/v3:Release");
+                const releases = ofType(p, "kubernetes:helm.sh/v3:Release").filter((release) => release.name.includes("-addons-"));
                 assert.deepEqual(releases.map((release) => release.inputs.chart).sort(), Object.values(CHARTS).map((chart) => chart.chart).sort());
                 for (const release of releases) {
                     assert.match(String(release.inputs.version), /^\d+\.\d+\.\d+$/);

@@ -65,3 +65,43 @@ export const CHARTS = {
  * pairs are tested): a Kubernetes upgrade in the stack files moves this and the chart together.
  */
 export const CLUSTER_AUTOSCALER_IMAGE_TAG = "v1.35.0";
+
+/** A chart served from an OCI registry (Helm installs it by its `oci://` reference; there is no index to read). */
+export interface OciChart {
+    /** The `oci://` reference of the chart, without a version. */
+    chart: string;
+    /** An exact chart version (the OCI tag). */
+    version: string;
+    /** Where the chart's sources say its release is installed. */
+    namespace: string;
+    /** The release tag, its commit and the chart's path, where the version above was read. */
+    source: { repository: string; tag: string; commit: string; path: string };
+}
+
+const ARC_SOURCE = {
+    repository: "https://github.com/actions/actions-runner-controller",
+    // The newest release tag of the scale-set charts (both charts are released together at one version); read on
+    // 2026-12-01 from the tag's Chart.yaml files, whose `version` and `appVersion` are both 0.14.2.
+    tag: "gha-runner-scale-set-0.14.2",
+    commit: "9bb16ae49d0ce585d8e682aa7e2668a6e832d5d8",
+};
+
+/**
+ * GitHub's Actions Runner Controller (the "scale set" mode, the one GitHub documents and supports): the controller
+ * once per cluster, and one runner scale set per stack. Published as OCI charts on ghcr.io (GitHub docs, "Quickstart
+ * for Actions Runner Controller": https://docs.github.com/en/actions/tutorials/use-actions-runner-controller/quickstart).
+ */
+export const RUNNER_CHARTS = {
+    controller: {
+        chart: "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set-controller",
+        version: "0.14.2",
+        namespace: "arc-systems",
+        source: { ...ARC_SOURCE, path: "charts/gha-runner-scale-set-controller/Chart.yaml" },
+    },
+    scaleSet: {
+        chart: "oci://ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set",
+        version: "0.14.2",
+        namespace: "arc-runners",
+        source: { ...ARC_SOURCE, path: "charts/gha-runner-scale-set/Chart.yaml" },
+    },
+} as const satisfies Record<string, OciChart>;

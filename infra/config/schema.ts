@@ -373,6 +373,47 @@ export const deploymentsSchema = z.strictObject({
     runner: z.enum(["hosted", "agent-pool"]).default("hosted"),
     /** Plain environment variables of the deployment run (secrets come from secret config). */
     environmentVariables: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "expected an UPPER_SNAKE_CASE name"), z.string()).default({}),
+    /**
+     * The pool's agents (only with `runner: agent-pool`): EC2 instances in the private subnets, outside the cluster, so
+     * that a deployment can repair a broken cluster. Each agent runs one deployment at a time.
+     */
+    agents: z.strictObject({
+        /** How many agents run (an Auto Scaling group keeps exactly this many). @default 1 */
+        count: z.number().int().min(1).max(10).default(1),
+        /**
+         * The agents' instance type. @default t3.medium (Pulumi's own EC2 example uses t3.small; a deployment here runs
+         * `npm ci` and type-checks this program inside the pulumi/pulumi container, so it gets 4 GiB rather than 2).
+         */
+        instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "expected an EC2 instance type such as t3.medium").default("t3.medium"),
+        /** Root volume: the deployment images (pulumi/pulumi) are large. @default 40 */
+        diskSizeGiB: z.number().int().min(20).max(1024).default(40),
+    }).default({ count: 1, instanceType: "t3.medium", diskSizeGiB: 40 }),
+});
+
+/**
+ * The runner image the ARC scale set starts: the upstream runner image at the newest actions/runner release,
+ * v2.336.0 (tag commit 98aabcd429c4e8402406c56ce2d26387fed3b9ce; the release workflow, .github/workflows/release.yml,
+ * pushes `ghcr.io/actions/actions-runner:<version>` built from images/Dockerfile). That image carries curl, jq, git,
+ * unzip and the docker CLI with buildx, but not the AWS CLI nor gh: see docs-runners.md.
+ */
+export const DEFAULT_RUNNER_IMAGE = "ghcr.io/actions/actions-runner:2.336.0";
+
+const cpuQuantity = z.string().regex(/^\d+m$|^\d+(\.\d+)?$/, "expected a Kubernetes CPU quantity such as 500m or 2");
+const memoryQuantity = z.string().regex(/^\d+(Mi|Gi)$/, "expected a Kubernetes memory quantity such as 2Gi");
+
+/** The GitHub Actions runners (Actions Runner Controller scale set) in the stack's own cluster, for deploy and rollback jobs. */
+export const runnersSchema = z.strictObject({
+    /** Idle runners kept waiting for a job (0: a runner starts when a job is queued). @default 0 */
+    minRunners: z.number().int().min(0).default(0),
+    /** The most runners at once: deploys queue per environment, rollbacks run beside them. @default 3 */
+    maxRunners: z.number().int().min(1).max(50).default(3),
+    /** The runner container's image; pin by tag or digest. @default DEFAULT_RUNNER_IMAGE */
+    image: z.string().regex(/^[\w.-]+(\/[\w.-]+)+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, "expected an image reference with a tag or digest").default(DEFAULT_RUNNER_IMAGE),
+    /** Requests and limits of the runner container (equal, so a job cannot starve the node's other pods). @default 1 CPU, 2Gi */
+    resources: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).default({ cpu: "1", memory: "2Gi" }),
+}).refine((runners) => runners.minRunners <= runners.maxRunners, {
+    path: ["minRunners"],
+    message: "expected minRunners no greater than maxRunners",
 });
 
 export const policySchema = z.strictObject({
@@ -401,6 +442,7 @@ export const stackSchema = z.strictObject({
     github: githubEnvironmentSchema,
     workloads: workloadsSchema,
     deployments: deploymentsSchema,
+    runners: runnersSchema.default({ minRunners: 0, maxRunners: 3, image: DEFAULT_RUNNER_IMAGE, resources: { cpu: "1", memory: "2Gi" } }),
     policy: policySchema,
     protection: protectionSchema,
 });
