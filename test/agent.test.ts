@@ -107,16 +107,6 @@ describe("Pulumi Deployments agents", () => {
         });
     }
 
-    it("runs no agent where deployments run on hosted runners", async () => {
-        const hosted = projectCopy("Pulumi.staging.yaml", (document) => {
-            document.setIn(["config", "platform:deployments", "runner"], "hosted");
-            document.setIn(["config", "platform:cluster", "publicAccessCidrs"], ["203.0.113.0/24"]);
-        });
-        const p = await plan("staging", { directory: hosted });
-        assert.equal(ofType(p, COMPONENT).length, 0);
-        assert.equal(ofType(p, "aws:autoscaling/group:Group").length, 0);
-    });
-
     it("follows the stack file's agent count and instance type, arm64 included", async () => {
         const directory = projectCopy("Pulumi.prod.yaml", (document) => document.setIn(["config", "platform:deployments", "agents"], { count: 2, instanceType: "t4g.large" }));
         const p = await plan("prod", { directory });

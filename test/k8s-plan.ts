@@ -3,7 +3,7 @@
  * checks that reason about which pods a Service, a budget, an autoscaler or a network policy reaches.
  */
 import { parse } from "yaml";
-import type { Plan, PlannedResource } from "../tools/mock-engine";
+import { SECRET_PLACEHOLDER, type Plan, type PlannedResource } from "../tools/mock-engine";
 
 export type Labels = Record<string, string>;
 export type Json = Record<string, unknown>;
@@ -68,7 +68,10 @@ export function kubeObjects(plan: Plan): KubeObject[] {
     const objects: KubeObject[] = [];
     for (const resource of plan.resources) {
         if (!resource.custom || !resource.type.startsWith("kubernetes:") || resource.type === "kubernetes:helm.sh/v3:Release") continue;
-        objects.push({ where: resource.urn, object: resource.inputs, embedded: false });
+        // A field the plan shows as "[secret]" (a Secret's stringData) hides its value from the offline plan: it is
+        // left out of the object rather than checked against a shape it cannot show.
+        const visible = Object.fromEntries(Object.entries(resource.inputs).filter(([, value]) => value !== SECRET_PLACEHOLDER));
+        objects.push({ where: resource.urn, object: visible, embedded: false });
         if (resource.type === "kubernetes:core/v1:ConfigMap") {
             for (const [key, text] of Object.entries((resource.inputs.data ?? {}) as Record<string, string>)) {
                 if (!/^kind:\s*\S+/m.test(String(text)) || !/^apiVersion:/m.test(String(text))) continue;

@@ -49,7 +49,7 @@ describe("workloads on day 0 and after", () => {
                 const p = await realPlan(stack);
                 assert.deepEqual(ungatedBindings(p), []);
                 assert.equal(kind(p, "TargetGroupBinding").length, 2);
-                assert.deepEqual(Object.entries(READINESS_GATE_LABEL).filter(([key, value]) => metadataOf(kind(p, "Namespace")[0]).labels?.[key] !== value), []);
+                assert.deepEqual(Object.entries(READINESS_GATE_LABEL).filter(([key, value]) => metadataOf(kind(p, "Namespace").find((namespace) => metadataOf(namespace).name === "platform")!).labels?.[key] !== value), []);
             });
 
             it("lets someone reach every Service: public ones from every load balancer subnet, internal ones from their callers; worker is idle", async () => {
@@ -102,7 +102,7 @@ describe("workloads on day 0 and after", () => {
 
         it("a namespace without the readiness gate label", async () => {
             const broken = copyOf(await realPlan("staging"));
-            const [namespace] = kind(broken, "Namespace");
+            const namespace = kind(broken, "Namespace").find((candidate) => metadataOf(candidate).name === "platform")!;
             delete metadataOf(namespace).labels!["elbv2.k8s.aws/pod-readiness-gate-inject"];
             (kind(broken, "TargetGroupBinding")[0].inputs.spec as { targetType: string }).targetType = "instance";
             assert.deepEqual(ungatedBindings(broken), [
