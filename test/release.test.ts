@@ -300,6 +300,15 @@ esac`;
             assert.deepEqual(deleted(run("1")), ["platform-prod-postgres-predeploy-1-1"]);
             assert.equal(deliverySchema.parse({}).snapshotRetentionDays, 14);
         });
+
+        it("runs after the release is live, and neither it nor a notification can fail a deployed release", async () => {
+            const steps = workflowsOf(await prodFiles())[".github/workflows/deploy-production.yml"].jobs.deploy.steps! as (Step & { "continue-on-error"?: boolean })[];
+            const index = (name: string) => steps.findIndex((step) => step.name === name);
+            const prune = steps[index("Delete pre-deploy snapshots older than 14 days")];
+            assert.deepEqual([prune.if, prune["continue-on-error"], prune.env!.RETENTION_DAYS], [undefined, true, "14"]);
+            assert.ok(index("Keep them for promotion") < index("Delete pre-deploy snapshots older than 14 days"));
+            assert.equal(steps[index("Notify Slack")]["continue-on-error"], true);
+        });
     });
 
     it("a failed production deploy opens an issue with the release, the failed step and the run; only that job writes issues", async () => {

@@ -75,7 +75,9 @@ export function reportSteps(title: string): Step[] {
     const common = { TITLE: title, STATUS: "${{ job.status }}", RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}" };
     return [
         { name: "Summary", if: "always()", env: { TITLE: title }, run: SUMMARY },
-        { name: "Notify Slack", if: "always()", env: { ...common, SLACK_WEBHOOK_URL: `\${{ secrets.${SECRETS.slackWebhookUrl} }}` }, run: NOTIFY_SLACK },
+        // A notification that cannot be sent must not turn a deployed release into a failed run (a rollback and a
+        // promotion only go by successful runs, and the incident job would open an issue for a release that is live).
+        { name: "Notify Slack", if: "always()", "continue-on-error": true, env: { ...common, SLACK_WEBHOOK_URL: `\${{ secrets.${SECRETS.slackWebhookUrl} }}` }, run: NOTIFY_SLACK },
     ];
 }
 
@@ -206,6 +208,8 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
             { name: "Keep them for promotion", uses: action("actions/upload-artifact"), with: { name: deployedImagesArtifact(stack), path: "${{ runner.temp }}/deployed/digests.json", "retention-days": 90 } },
             ...(promotes && hasMigrations ? [{
                 name: `Delete pre-deploy snapshots older than ${delivery.snapshotRetentionDays} days`,
+                // Housekeeping after the release is live: its failure is shown, never the deploy's.
+                "continue-on-error": true,
                 env: { DB_INSTANCE_ID: vars(VARIABLES.database), RETENTION_DAYS: String(delivery.snapshotRetentionDays), MAX_DELETIONS: String(MAX_SNAPSHOT_DELETIONS) },
                 run: PRUNE_SNAPSHOTS,
             }] : []),
