@@ -36,8 +36,9 @@ describe("plan diff", () => {
         this.timeout(120_000);
         const dirty = spawnSync("git", ["status", "--porcelain", "--", "Pulumi.yaml", "Pulumi.*.yaml", "infra", "github", "tools"], { cwd: PROJECT_DIRECTORY, encoding: "utf8" });
         if (dirty.status !== 0 || dirty.stdout.trim() !== "") this.skip();
-        // Other worktrees may exist (a checkout with several): the plan's temporary one must be gone, the others stay.
-        const worktrees = () => spawnSync("git", ["worktree", "list"], { cwd: PROJECT_DIRECTORY, encoding: "utf8" }).stdout.trim().split("\n");
+        // Other worktrees may exist (and move on meanwhile): by path, the plan's temporary one must be gone, the others stay.
+        const worktrees = () => spawnSync("git", ["worktree", "list"], { cwd: PROJECT_DIRECTORY, encoding: "utf8" }).stdout.trim().split("\n")
+            .map((line) => line.split(/\s+/)[0]);
         const before = worktrees();
         assert.deepEqual(diffPlans(planAtRevision(PROJECT_DIRECTORY, "HEAD", "dev"), await realPlan("dev")), []);
         assert.deepEqual(worktrees(), before, "the temporary worktree is gone");
