@@ -60,9 +60,10 @@ echo "- $DEPLOYMENT: $IMAGE" >> "$RUNNER_TEMP/actions.md"`;
  * pod, once, when the command starts (kubernetes/kubectl pkg/polymorphichelpers: attachablePodForObject ->
  * GetFirstPod, sorted by podutils.ActivePods), and never re-attaches if that pod goes away (kubernetes/kubernetes#59816,
  * closed unimplemented; kubernetes/kubectl#686: a forward to a Service does not recover either). The Deployment's
- * selector also matches the previous ReplicaSet's pods, so that one pod may be an old, terminating one: every attempt
- * would then fail, or pass against the old image. A Service is no better: the forward goes to one pod, never through
- * the Service's endpoints.
+ * selector also matches the previous ReplicaSet's pods, and the sort (kubectl pkg/util/podutils ActivePods, reversed)
+ * has no criterion for a deletion timestamp and, between two Ready pods, prefers the one Ready the longest: an old pod,
+ * possibly terminating. Every attempt would then fail, or pass against the old image. A Service is no better: the
+ * forward goes to one pod chosen the same way, never through the Service's endpoints.
  */
 export const SMOKE_TEST = `${strict}
 selector=$(kubectl -n "$K8S_NAMESPACE" get "deployment/$DEPLOYMENT" -o json | jq -r '.spec.selector.matchLabels | to_entries | map("\\(.key)=\\(.value)") | join(",")')
