@@ -23,6 +23,8 @@ export interface GithubRepositoryArgs {
     allowedActions: readonly string[];
     /** Files beyond the ones this component writes itself (the workflows). */
     extraFiles: readonly RepositoryFileSpec[];
+    /** Numeric ids of the teams that may create release tags (besides the App). */
+    releaseManagerTeamIds: readonly number[];
     /** The branch model's environments: Dependabot's updates target the branch where images are first built (firstBuildingBranch). */
     environments: PlatformConfig["environments"];
 }
@@ -84,7 +86,7 @@ export class GithubRepository extends pulumi.ComponentResource {
         const rulesets: [string, RulesetSpec][] = [
             ...Object.entries(args.branches).map(([branch, rule]): [string, RulesetSpec] =>
                 [`branch-${branch}`, branchRuleset(branch, rule, args.requiredChecks[rule.checks], args.githubApp.id, settings.defaultBranch)]),
-            ["release-tags", releaseTagRuleset(args.githubApp.id)],
+            ["release-tags", releaseTagRuleset(args.githubApp.id, args.releaseManagerTeamIds)],
         ];
         for (const [key, spec] of rulesets) {
             new github.RepositoryRuleset(`${name}-${key}`, { repository: repository.name, ...spec }, { parent: this, dependsOn: branches.map(([, resource]) => resource) });

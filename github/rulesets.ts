@@ -8,7 +8,7 @@ export interface RulesetSpec {
     target: "branch" | "tag";
     enforcement: "active";
     conditions: { refName: { includes: string[]; excludes: string[] } };
-    bypassActors: { actorId: number; actorType: "Integration"; bypassMode: "always" }[];
+    bypassActors: { actorId: number; actorType: "Integration" | "Team"; bypassMode: "always" }[];
     rules: Record<string, unknown>;
 }
 
@@ -47,14 +47,34 @@ export function branchRuleset(branch: string, rule: BranchRule, checks: readonly
     };
 }
 
-/** Release tags `v*` can be created, never moved or deleted. */
-export function releaseTagRuleset(appId: number): RulesetSpec {
+/**
+ * The numeric ids of the release managers' teams (`delivery.releaseManagers`, team keys of `teams`): who besides the
+ * App may create release tags.
+ */
+export function releaseManagerTeamIds(config: Pick<PlatformConfig, "teams" | "delivery">): number[] {
+    return config.delivery.releaseManagers.map((key) => {
+        const team = config.teams[key];
+        // A config rule (config/rules.ts, checkGithub) refuses an unknown key before this runs.
+        if (team === undefined) throw new Error(`unknown team key in delivery.releaseManagers: ${key}`);
+        return team.id;
+    });
+}
+
+/**
+ * Release tags `v*`: created only by the App and the release managers' teams, never moved or deleted by anyone. The
+ * `creation` rule lets only bypass actors create matching refs (@pulumi/github 6.15.0 types/input.d.ts,
+ * RepositoryRulesetRules.creation: "Only allow users with bypass permission to create matching refs"); a team bypasses
+ * as actorType "Team" with its numeric id, an App as "Integration" with its App id (RepositoryRulesetBypassActor).
+ * The bypass also lifts `deletion` and `update` for them: they are the people trusted with releases.
+ * With no release managers in config, only the App creates release tags.
+ */
+export function releaseTagRuleset(appId: number, releaseManagers: readonly number[]): RulesetSpec {
     return {
         name: "release tags",
         target: "tag",
         enforcement: "active",
         conditions: { refName: { includes: ["refs/tags/v*"], excludes: [] } },
-        bypassActors: appBypass(appId),
-        rules: { deletion: true, update: true, nonFastForward: true },
+        bypassActors: [...appBypass(appId), ...releaseManagers.map((actorId) => ({ actorId, actorType: "Team" as const, bypassMode: "always" as const }))],
+        rules: { creation: true, deletion: true, update: true, nonFastForward: true },
     };
 }

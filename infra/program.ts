@@ -10,6 +10,7 @@ import { createGithubProvider } from "../github/provider";
 import { GithubEnvironment } from "../github/environment";
 import { environmentVariables } from "../github/environment-variables";
 import { GithubRepository } from "../github/repository";
+import { releaseManagerTeamIds } from "../github/rulesets";
 import { requiredChecks, workflowFiles } from "../github/workflows";
 import { allowedActionPatterns } from "../github/workflows/catalogue";
 import { SECRETS, clusterRunnerScaleSet } from "../github/workflows/names";
@@ -81,6 +82,7 @@ export async function program(): Promise<Record<string, unknown>> {
         allowedActions: allowedActionPatterns(),
         extraFiles: workflowFiles(config),
         environments: config.environments,
+        releaseManagerTeamIds: releaseManagerTeamIds(config),
     }, { provider: githubProvider }) : undefined;
     if (repository) {
         new GithubAccess(naming.name("github-access"), {

@@ -96,7 +96,7 @@ describe("delivery workflows", () => {
     it("staging builds release tags for two platforms; production promotes what staging ran, never building", async () => {
         assert.deepEqual(((await workflow("deploy-staging.yml")).on.push as { tags: string[] }).tags, ["v*"]);
         const production = await workflow("deploy-production.yml");
-        assert.deepEqual(Object.keys(production.jobs), ["deploy"]);
+        assert.deepEqual(Object.keys(production.jobs), ["deploy", "incident"]);
         assert.deepEqual((production.on.push as { branches: string[] }).branches, ["main"]);
         assert.ok((production.on.workflow_dispatch.inputs as Record<string, unknown>).version);
         const job = production.jobs.deploy;
@@ -122,7 +122,7 @@ describe("delivery workflows", () => {
         assert.deepEqual(inputs.environment.options, ["development", "staging", "production"]);
         assert.deepEqual(inputs.service.options, ["all", "api", "web", "worker"]);
         assert.equal(inputs.reason.required, true);
-        assert.deepEqual([rollback.jobs["rollback-prod"].environment, rollback.jobs["rollback-prod"].if], ["production", "inputs.environment == 'production'"]);
+        assert.deepEqual([rollback.jobs["rollback-prod"].environment, rollback.jobs["rollback-prod"].if], ["production", "inputs.environment == 'production' && github.ref == 'refs/heads/main'"]);
         const names = (id: string) => rollback.jobs[id].steps.map((step) => step.name);
         assert.ok(names("rollback-prod").includes("api: switch the Service back"), "production switches colours");
         assert.ok(!names("rollback-dev").includes("api: switch the Service back"), "dev rolls back its ReplicaSet");

@@ -73,11 +73,14 @@ describe("GitHub", () => {
     });
 
     describe("the control stack (prod)", () => {
-        it("protects main, staging and develop with rulesets that only the App may bypass", async () => {
+        it("protects main, staging and develop with rulesets that only the App may bypass (and release managers, for release tags)", async () => {
             const p = await realPlan("prod");
             const rulesets = new Map(ofType(p, "github:index/repositoryRuleset:RepositoryRuleset").map((ruleset) => [ruleset.inputs.name, ruleset.inputs as Record<string, unknown>]));
             assert.deepEqual([...rulesets.keys()].sort(), ["branch develop", "branch main", "branch staging", "release tags"]);
-            for (const ruleset of rulesets.values()) assert.deepEqual(ruleset.bypassActors, [{ actorId: 1000101, actorType: "Integration", bypassMode: "always" }]);
+            for (const [name, ruleset] of rulesets) {
+                const releaseManagers = name === "release tags" ? [{ actorId: 1000002, actorType: "Team", bypassMode: "always" }] : [];
+                assert.deepEqual(ruleset.bypassActors, [{ actorId: 1000101, actorType: "Integration", bypassMode: "always" }, ...releaseManagers]);
+            }
             const main = rulesets.get("branch main")!.rules as Record<string, unknown>;
             assert.deepEqual(main.pullRequest, { requiredApprovingReviewCount: 2, dismissStaleReviewsOnPush: true, requireCodeOwnerReview: true, requireLastPushApproval: true, requiredReviewThreadResolution: true });
             // The required check is the CI workflow's aggregate job, as rendered into the committed ci.yml.
@@ -95,7 +98,7 @@ describe("GitHub", () => {
             const develop = rulesets.get("branch develop")!.rules as typeof staging;
             assert.deepEqual([staging.pullRequest.requiredApprovingReviewCount, staging.requiredStatusChecks.requiredChecks], [1, all.map((context) => ({ context }))]);
             assert.deepEqual([develop.pullRequest.requiredApprovingReviewCount, develop.requiredStatusChecks.requiredChecks], [1, basic.map((context) => ({ context }))]);
-            assert.deepEqual(rulesets.get("release tags")!.rules, { deletion: true, update: true, nonFastForward: true });
+            assert.deepEqual(rulesets.get("release tags")!.rules, { creation: true, deletion: true, update: true, nonFastForward: true });
         });
 
         it("allows only pinned, catalogued actions and gives workflows a read-only token that cannot approve", async () => {

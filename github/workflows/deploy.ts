@@ -5,16 +5,24 @@
  * environment last ran. Rolling updates or blue-green follow `environments.<stack>.blueGreen`. One job per
  * environment, so production's reviewers approve once; one concurrency group per environment that queues deploys and
  * never cancels a running one.
+ *
+ * The job that deploys runs on the runner scale set inside the environment's own cluster (the EKS API is private);
+ * builds stay on hosted runners. Pushes that change only `.github/` never deploy: the program commits its files there one
+ * per commit, and each would otherwise queue a deploy. GitHub skips a push when every changed path matches
+ * `paths-ignore` (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#onpushpull_requestpull_request_targetpathspaths-ignore);
+ * path filters are not evaluated for pushes of tags, so a release tag still deploys. Any deploy can also be dispatched
+ * by hand, on a ref its environment admits.
  */
 import type { PlatformConfig, ServiceConfig } from "../../infra/config";
 import { BUILD_JOB_PERMISSIONS } from "./build";
 import { action } from "./catalogue";
 import { defineWorkflow, type Job, type Step, type Workflow } from "./model";
-import { BUILD_WORKFLOW_FILE, SECRETS, VARIABLES, deployedImagesArtifact } from "./names";
-import { FIND_IDLE_COLOUR, FIND_RELEASE, PROMOTE, SNAPSHOT, SWITCH, SWITCH_BACK, WATCH } from "./release-scripts";
-import { CONNECT, MIGRATE, NOTIFY_SLACK, RECORD_DIGESTS, ROLL_OUT, SMOKE_TEST, SUMMARY, UNDO_ROLLOUTS } from "./scripts";
+import { BUILD_WORKFLOW_FILE, SECRETS, VARIABLES, clusterRunnerScaleSet, deployedImagesArtifact } from "./names";
+import { FIND_IDLE_COLOUR, FIND_RELEASE, PROMOTE, PRUNE_SNAPSHOTS, SNAPSHOT, SWITCH, SWITCH_BACK, WATCH } from "./release-scripts";
+import { DEPLOY_INCIDENT } from "./rollback-scripts";
+import { CONNECT, KEEP_SUMMARY, MIGRATE, NOTIFY_SLACK, RECORD_DIGESTS, ROLL_OUT, SMOKE_TEST, SUMMARY, UNDO_ROLLOUTS } from "./scripts";
 
-type DeliveryConfig = Pick<PlatformConfig, "services" | "environments" | "delivery" | "cluster">;
+type DeliveryConfig = Pick<PlatformConfig, "project" | "services" | "environments" | "delivery" | "cluster">;
 type Target = PlatformConfig["environments"][string];
 
 const vars = (name: string): string => `\${{ vars.${name} }}`;
@@ -22,6 +30,23 @@ const vars = (name: string): string => `\${{ vars.${name} }}`;
 /** The deploy workflow's file for a stack: named after the stack (deploy-dev.yml), production after its environment. */
 export function deployWorkflowFile(stack: string, target: Target): string {
     return target.promoteFrom === undefined ? `deploy-${stack}.yml` : `deploy-${target.environment}.yml`;
+}
+
+/** Pushes whose every changed path is under `.github/` (the program's own commits) start no deploy. */
+export const PROGRAM_PATHS_IGNORE = [".github/**"] as const;
+
+/** The most pre-deploy snapshots one production deploy deletes (the rest go on the next deploys). */
+export const MAX_SNAPSHOT_DELETIONS = 20;
+/** Seconds between two checks of a snapshot's status. */
+export const SNAPSHOT_POLL_SECONDS = 30;
+
+/**
+ * The runner of every job that talks to a stack's cluster: the scale set in that cluster (its API is private). ARC
+ * routes a job by the scale set's installation name alone
+ * (https://docs.github.com/en/actions/how-tos/manage-runners/use-actions-runner-controller/use-arc-in-a-workflow).
+ */
+export function clusterRunner(config: Pick<PlatformConfig, "project">, stack: string): string {
+    return clusterRunnerScaleSet(config.project, stack);
 }
 
 /** What every job that talks to an environment's cluster has in its environment. */
@@ -50,14 +75,24 @@ export function reportSteps(title: string): Step[] {
     const common = { TITLE: title, STATUS: "${{ job.status }}", RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}" };
     return [
         { name: "Summary", if: "always()", env: { TITLE: title }, run: SUMMARY },
-        { name: "Notify Slack", if: "always()", env: { ...common, SLACK_WEBHOOK_URL: `\${{ secrets.${SECRETS.slackWebhookUrl} }}` }, run: NOTIFY_SLACK },
+        // A notification that cannot be sent must not turn a deployed release into a failed run (a rollback and a
+        // promotion only go by successful runs, and the incident job would open an issue for a release that is live).
+        { name: "Notify Slack", if: "always()", "continue-on-error": true, env: { ...common, SLACK_WEBHOOK_URL: `\${{ secrets.${SECRETS.slackWebhookUrl} }}` }, run: NOTIFY_SLACK },
     ];
 }
 
+/**
+ * The longest one smoke test may take: every attempt may wait for its port-forward (20 x 0.5 s), its request (5 s) and
+ * the interval.
+ */
+export function smokeTestMinutes(config: Pick<PlatformConfig, "delivery">): number {
+    return Math.ceil((config.delivery.healthAttempts * (config.delivery.healthIntervalSeconds + 15)) / 60);
+}
+
 const serviceEnv = (service: ServiceConfig, extra: Record<string, string>) => ({ SERVICE: service.name, ...extra });
-const smoke = (service: ServiceConfig, deployment: string): Step => ({
+const smoke = (service: ServiceConfig, deployment: string, image: string): Step => ({
     name: `${service.name}: smoke test`,
-    env: { DEPLOYMENT: deployment, PORT: String(service.port), HEALTH_PATH: service.healthPath },
+    env: { DEPLOYMENT: deployment, PORT: String(service.port), HEALTH_PATH: service.healthPath, IMAGE: image },
     run: SMOKE_TEST,
 });
 
@@ -75,7 +110,7 @@ function rollingSteps(services: readonly ServiceConfig[], imageOf: (service: Ser
     return [
         ...services.flatMap((service): Step[] => [
             { name: `${service.name}: roll out`, env: serviceEnv(service, { DEPLOYMENT: service.name, IMAGE: imageOf(service) }), run: ROLL_OUT },
-            smoke(service, service.name),
+            smoke(service, service.name, imageOf(service)),
         ]),
         { name: "Roll back on failure", if: "failure()", run: UNDO_ROLLOUTS },
     ];
@@ -90,7 +125,7 @@ function blueGreenSteps(config: DeliveryConfig, imageOf: (service: ServiceConfig
         ...config.services.flatMap((service): Step[] => [
             { name: `${service.name}: find the idle colour`, id: idle(service), env: serviceEnv(service, {}), run: FIND_IDLE_COLOUR },
             { name: `${service.name}: deploy the idle colour`, env: serviceEnv(service, { DEPLOYMENT: output(service, "deployment"), IMAGE: imageOf(service) }), run: ROLL_OUT },
-            smoke(service, output(service, "deployment")),
+            smoke(service, output(service, "deployment"), imageOf(service)),
         ]),
         ...config.services.map((service): Step => ({
             name: `${service.name}: switch the Service`,
@@ -121,7 +156,13 @@ function promotionSteps(config: DeliveryConfig, source: string): Step[] {
         {
             name: `Find the release ${source} ran`,
             id: "release",
-            env: { GH_TOKEN: "${{ github.token }}", VERSION: "${{ inputs.version }}", SOURCE_WORKFLOW: deployWorkflowFile(source, sourceTarget), ARTIFACT: deployedImagesArtifact(source) },
+            env: {
+                GH_TOKEN: "${{ github.token }}",
+                VERSION: "${{ inputs.version }}",
+                SOURCE_WORKFLOW: deployWorkflowFile(source, sourceTarget),
+                ARTIFACT: deployedImagesArtifact(source),
+                SEARCH_LIMIT: String(config.delivery.releaseSearchLimit),
+            },
             run: FIND_RELEASE,
         },
         ...config.services.map((service): Step => ({
@@ -131,7 +172,11 @@ function promotionSteps(config: DeliveryConfig, source: string): Step[] {
             run: PROMOTE,
         })),
         ...(config.services.some((service) => service.migrationCommand)
-            ? [{ name: "Snapshot the database before migrations", env: { DB_INSTANCE_ID: vars(VARIABLES.database) }, run: SNAPSHOT }]
+            ? [{
+                name: "Snapshot the database before migrations",
+                env: { DB_INSTANCE_ID: vars(VARIABLES.database), SNAPSHOT_TIMEOUT_MINUTES: String(config.delivery.snapshotTimeoutMinutes), SNAPSHOT_POLL_SECONDS: String(SNAPSHOT_POLL_SECONDS) },
+                run: SNAPSHOT,
+            }]
             : []),
     ];
 }
@@ -145,13 +190,14 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
     const digests = promotes ? "${{ steps.release.outputs.digests }}" : "${{ needs.build.outputs.digests }}";
     const title = `Deploy to ${target.environment}`;
     const delivery = config.delivery;
-    const waits = config.services.length * 2 + config.services.filter((service) => service.migrationCommand).length;
-    const deploy: Job<string> = {
+    const hasMigrations = config.services.some((service) => service.migrationCommand);
+    const rollouts = config.services.length + config.services.filter((service) => service.migrationCommand).length;
+    const deploy: Job<never> = {
         name: `deploy to ${target.environment}`,
-        "runs-on": "ubuntu-latest",
+        "runs-on": clusterRunner(config, stack),
         environment: target.environment,
         permissions: { contents: "read", "id-token": "write", ...(promotes ? { actions: "read" as const } : {}) },
-        "timeout-minutes": 15 + waits * delivery.rolloutTimeoutMinutes + (target.blueGreen ? delivery.watchMinutes : 0) + (promotes ? 30 : 0),
+        "timeout-minutes": 15 + rollouts * delivery.rolloutTimeoutMinutes + config.services.length * smokeTestMinutes(config) + (target.blueGreen ? delivery.watchMinutes : 0) + (promotes ? 15 + (hasMigrations ? delivery.snapshotTimeoutMinutes : 0) : 0),
         env: clusterJobEnv(config),
         steps: [
             ...clusterSteps(config),
@@ -160,15 +206,26 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
             ...(target.blueGreen ? blueGreenSteps(config, imageOf) : rollingSteps(config.services, imageOf)),
             { name: "Record the deployed digests", env: { DIGESTS: digests }, run: RECORD_DIGESTS },
             { name: "Keep them for promotion", uses: action("actions/upload-artifact"), with: { name: deployedImagesArtifact(stack), path: "${{ runner.temp }}/deployed/digests.json", "retention-days": 90 } },
+            ...(promotes && hasMigrations ? [{
+                name: `Delete pre-deploy snapshots older than ${delivery.snapshotRetentionDays} days`,
+                // Housekeeping after the release is live: its failure is shown, never the deploy's.
+                "continue-on-error": true,
+                env: { DB_INSTANCE_ID: vars(VARIABLES.database), RETENTION_DAYS: String(delivery.snapshotRetentionDays), MAX_DELETIONS: String(MAX_SNAPSHOT_DELETIONS) },
+                run: PRUNE_SNAPSHOTS,
+            }] : []),
+            ...(promotes ? [{ name: "Keep the summary for the incident", id: "summary", if: "always()", run: KEEP_SUMMARY }] : []),
             ...reportSteps(title),
         ],
+        ...(promotes ? { outputs: { digests: "${{ steps.release.outputs.digests }}", summary: "${{ steps.summary.outputs.summary }}" } } : {}),
     };
     const on: Record<string, unknown> = {
-        push: { branches: [target.branch], ...(target.tagPatterns.length > 0 ? { tags: [...target.tagPatterns] } : {}) },
-        ...(promotes ? { workflow_dispatch: { inputs: { version: { description: `A tag or commit ${target.promoteFrom} deployed (default: the newest)`, type: "string", required: false } } } } : {}),
+        push: { branches: [target.branch], ...(target.tagPatterns.length > 0 ? { tags: [...target.tagPatterns] } : {}), "paths-ignore": [...PROGRAM_PATHS_IGNORE] },
+        workflow_dispatch: promotes
+            ? { inputs: { version: { description: `A tag or commit ${target.promoteFrom} deployed (default: the content of the chosen ref)`, type: "string", required: false } } }
+            : {},
     };
     const header = { name: title, on, permissions: {}, concurrency: { group: `deploy-${target.environment}`, "cancel-in-progress": false, queue: "max" as const } };
-    if (promotes) return defineWorkflow({ ...header, jobs: { deploy } });
+    if (promotes) return defineWorkflow<"deploy" | "incident">({ ...header, jobs: { deploy, incident: incidentJob(config, title, target.environment) } });
     return defineWorkflow<"build" | "deploy">({
         ...header,
         jobs: {
@@ -176,4 +233,33 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
             deploy: { ...deploy, needs: ["build"] },
         },
     });
+}
+
+/**
+ * A failed production deploy opens an issue (the only job with `issues: write`; `actions: read` to find the failed
+ * step). Paging: the deploy job's own Slack step already reported the failure where a webhook is set; this job has no
+ * environment, so it reads no environment secret and waits for no reviewer.
+ */
+function incidentJob(config: DeliveryConfig, title: string, environment: string): Job<"deploy" | "incident"> {
+    return {
+        name: "open an incident issue",
+        "runs-on": "ubuntu-latest",
+        needs: ["deploy"],
+        if: "failure()",
+        permissions: { issues: "write", actions: "read" },
+        "timeout-minutes": 5,
+        steps: [{
+            name: "Open the issue",
+            env: {
+                GH_TOKEN: "${{ github.token }}",
+                TITLE: title,
+                ENVIRONMENT: environment,
+                SERVICES: config.services.map((service) => service.name).join(", "),
+                DIGESTS: "${{ needs.deploy.outputs.digests }}",
+                SUMMARY: "${{ needs.deploy.outputs.summary }}",
+                RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+            },
+            run: DEPLOY_INCIDENT,
+        }],
+    };
 }

@@ -9,7 +9,7 @@ import { renderWorkflow } from "./render";
 import { rollbackWorkflow } from "./rollback";
 import { SECURITY_AGGREGATE_JOB, securityWorkflow } from "./security";
 
-type WorkflowConfig = Pick<PlatformConfig, "services" | "environments" | "ci" | "delivery" | "cluster">;
+type WorkflowConfig = Pick<PlatformConfig, "project" | "services" | "environments" | "ci" | "delivery" | "cluster">;
 
 const file = (name: string, content: string, purpose: string): RepositoryFileSpec => ({ path: `.github/workflows/${name}`, content, purpose });
 

@@ -7,22 +7,52 @@ const strict = "set -euo pipefail";
 const selectorPatch = (variable: string) => `"$(jq -cn --arg c "$${variable}" '{spec: {selector: {colour: $c}}}')"`;
 
 /**
- * Finds the newest successful run of the source environment's deploy workflow (for VERSION, a tag or commit it ran)
- * and downloads the digests it deployed: what production promotes (env: GH_TOKEN, VERSION, SOURCE_WORKFLOW, ARTIFACT).
+ * Finds the source environment's successful deploy of exactly the release being promoted, and downloads the digests
+ * it deployed (env: GH_TOKEN, VERSION, SOURCE_WORKFLOW, ARTIFACT, SEARCH_LIMIT; outputs: digests, file, run).
+ *
+ * With no VERSION (a push to the branch, or a dispatch without one) the release is the content of the commit this run
+ * is on: the staging run whose head commit has the same content, `.github/` aside, is the one promoted (never merely
+ * the newest, which may be newer than what was merged). `.github/` is left out because the program commits workflow
+ * files, CODEOWNERS and the like straight to the branches, and those commits never deploy (paths-ignore), so they may
+ * differ between the staging run and the merge without changing any image. The rulesets require branches to be up to
+ * date before merging, so a merge of staging into main has staging's content. With VERSION (a tag or a commit), the
+ * staging run of that tag or commit. At most SEARCH_LIMIT runs are read. Commits and trees by the REST API (Git
+ * database: https://docs.github.com/en/rest/git/commits#get-a-commit-object and
+ * https://docs.github.com/en/rest/git/trees#get-a-tree), runs by `gh run list --json` with explicit fields.
  */
 export const FIND_RELEASE = `${strict}
 if [ -n "\${VERSION:-}" ] && ! [[ "$VERSION" =~ ^[A-Za-z0-9._/-]{1,128}$ ]]; then
   echo "::error::version must be a tag or a commit SHA"; exit 1
 fi
-gh run list --repo "$GITHUB_REPOSITORY" --workflow "$SOURCE_WORKFLOW" --status success --limit 200 \\
+gh run list --repo "$GITHUB_REPOSITORY" --workflow "$SOURCE_WORKFLOW" --status success --limit "$SEARCH_LIMIT" \\
   --json databaseId,headBranch,headSha,createdAt > "$RUNNER_TEMP/runs.json"
-run=$(jq -r --arg v "\${VERSION:-}" '[.[] | select($v == "" or .headBranch == $v or .headSha == $v
-  or (($v | length) >= 7 and (.headSha | startswith($v))))] | sort_by(.createdAt) | last | .databaseId // empty' "$RUNNER_TEMP/runs.json")
-if [ -z "$run" ]; then echo "::error::no successful $SOURCE_WORKFLOW run\${VERSION:+ of $VERSION}: nothing to promote"; exit 1; fi
+# The content of a commit: its top-level tree entries but .github, one "path sha" a line.
+content() {
+  tree=$(gh api "repos/$GITHUB_REPOSITORY/git/commits/$1" --jq .tree.sha)
+  gh api "repos/$GITHUB_REPOSITORY/git/trees/$tree" --jq '[.tree[] | select(.path != ".github") | "\\(.path) \\(.sha)"] | sort | join("\\n")'
+}
+run=""
+if [ -n "\${VERSION:-}" ]; then
+  run=$(jq -r --arg v "$VERSION" '[.[] | select(.headBranch == $v or .headSha == $v
+    or (($v | length) >= 7 and (.headSha | startswith($v))))] | sort_by(.createdAt) | last | .databaseId // empty' "$RUNNER_TEMP/runs.json")
+  wanted="$VERSION"
+else
+  wanted="the tree of $GITHUB_SHA ($(gh api "repos/$GITHUB_REPOSITORY/git/commits/$GITHUB_SHA" --jq .tree.sha))"
+  mine=$(content "$GITHUB_SHA")
+  for candidate in $(jq -r 'sort_by(.createdAt) | reverse | .[] | "\\(.databaseId):\\(.headSha)"' "$RUNNER_TEMP/runs.json"); do
+    if [ "$(content "\${candidate#*:}")" = "$mine" ]; then run="\${candidate%%:*}"; break; fi
+  done
+fi
+if [ -z "$run" ]; then
+  echo "::error::no successful staging deploy of $wanted among the last $SEARCH_LIMIT successful $SOURCE_WORKFLOW runs: nothing to promote"; exit 1
+fi
 gh run download "$run" --repo "$GITHUB_REPOSITORY" --name "$ARTIFACT" --dir "$RUNNER_TEMP/release"
-echo "digests=$(jq -c . "$RUNNER_TEMP/release/digests.json")" >> "$GITHUB_OUTPUT"
-echo "file=$RUNNER_TEMP/release/digests.json" >> "$GITHUB_OUTPUT"
-echo "- release: the digests $SOURCE_WORKFLOW deployed in run $run" >> "$RUNNER_TEMP/actions.md"`;
+{
+  echo "digests=$(jq -c . "$RUNNER_TEMP/release/digests.json")"
+  echo "file=$RUNNER_TEMP/release/digests.json"
+  echo "run=$run"
+} >> "$GITHUB_OUTPUT"
+echo "- release: the digests $SOURCE_WORKFLOW deployed in run $run ($wanted)" >> "$RUNNER_TEMP/actions.md"`;
 
 /**
  * Copies one service's image, by digest, from the source registry into this environment's, and proves the copy has
@@ -40,13 +70,51 @@ has_image "$TARGET_REPOSITORY" || { echo "::error::the copy in $TARGET_REPOSITOR
 echo "image=$TARGET_REPOSITORY@$digest" >> "$GITHUB_OUTPUT"
 echo "- $SERVICE: promoted $digest" >> "$RUNNER_TEMP/actions.md"`;
 
-/** A manual snapshot of the database, waited for, before any migration runs (env: DB_INSTANCE_ID). */
+/**
+ * A manual snapshot of the database before any migration runs, waited for by polling its status a bounded number of
+ * times (env: DB_INSTANCE_ID, SNAPSHOT_TIMEOUT_MINUTES, SNAPSHOT_POLL_SECONDS). Not `aws rds wait
+ * db-snapshot-available`: it polls every 30 seconds and gives up after 60 checks, whatever the job allows
+ * (https://boto3.amazonaws.com/v1/documentation/api/1.34.56/reference/services/rds/waiter/DBSnapshotAvailable.html, the
+ * same waiter model the CLI uses; the CLI then exits 255). The waiter's failure states (deleted, deleting, failed,
+ * incompatible-*) fail here at once; any other status is waited on.
+ */
 export const SNAPSHOT = `${strict}
 snapshot="$DB_INSTANCE_ID-predeploy-$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT"
 aws rds create-db-snapshot --db-instance-identifier "$DB_INSTANCE_ID" --db-snapshot-identifier "$snapshot" \\
   --tags Key=Purpose,Value=predeploy "Key=Run,Value=$GITHUB_RUN_ID" > /dev/null
-aws rds wait db-snapshot-available --db-snapshot-identifier "$snapshot"
-echo "- database snapshot before migrations: $snapshot" >> "$RUNNER_TEMP/actions.md"`;
+attempts=$(( SNAPSHOT_TIMEOUT_MINUTES * 60 / SNAPSHOT_POLL_SECONDS ))
+for attempt in $(seq 1 "$attempts"); do
+  status=$(aws rds describe-db-snapshots --db-snapshot-identifier "$snapshot" --query 'DBSnapshots[0].Status' --output text)
+  case "$status" in
+    available) echo "$snapshot available (check $attempt)"; echo "- database snapshot before migrations: $snapshot" >> "$RUNNER_TEMP/actions.md"; exit 0 ;;
+    deleted|deleting|failed|incompatible-*) echo "::error::snapshot $snapshot is $status"; exit 1 ;;
+    *) sleep "$SNAPSHOT_POLL_SECONDS" ;;
+  esac
+done
+echo "::error::snapshot $snapshot was not available within $SNAPSHOT_TIMEOUT_MINUTES minutes; no migration ran"
+exit 1`;
+
+/**
+ * After a successful production deploy: deletes this database's own pre-deploy snapshots older than RETENTION_DAYS,
+ * oldest first, at most MAX_DELETIONS a run. Only manual snapshots named `<db>-predeploy-*` that also carry the tag
+ * Purpose=predeploy (both set by SNAPSHOT), never any other (env: DB_INSTANCE_ID, RETENTION_DAYS, MAX_DELETIONS).
+ * DescribeDBSnapshots returns TagList with each snapshot
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBSnapshot.html).
+ */
+export const PRUNE_SNAPSHOTS = `${strict}
+cutoff=$(date -u -d "-$RETENTION_DAYS days" +%Y-%m-%dT%H:%M:%S)
+aws rds describe-db-snapshots --db-instance-identifier "$DB_INSTANCE_ID" --snapshot-type manual --max-items 100 \\
+  --output json > "$RUNNER_TEMP/snapshots.json"
+jq -r --arg prefix "$DB_INSTANCE_ID-predeploy-" --arg cutoff "$cutoff" --argjson max "$MAX_DELETIONS" '[.DBSnapshots[]
+  | select(.DBSnapshotIdentifier | startswith($prefix))
+  | select(any(.TagList[]?; .Key == "Purpose" and .Value == "predeploy"))
+  | select(.Status == "available" and .SnapshotCreateTime[0:19] < $cutoff)]
+  | sort_by(.SnapshotCreateTime) | .[:$max][] | .DBSnapshotIdentifier' "$RUNNER_TEMP/snapshots.json" > "$RUNNER_TEMP/expired"
+while read -r snapshot; do
+  aws rds delete-db-snapshot --db-snapshot-identifier "$snapshot" > /dev/null
+  echo "- deleted the pre-deploy snapshot $snapshot (older than $RETENTION_DAYS days)" >> "$RUNNER_TEMP/actions.md"
+done < "$RUNNER_TEMP/expired"
+echo "$(wc -l < "$RUNNER_TEMP/expired") pre-deploy snapshot(s) older than $RETENTION_DAYS days deleted"`;
 
 /** Which colour serves the service now, and which Deployment is idle (env: SERVICE). */
 export const FIND_IDLE_COLOUR = `${strict}
@@ -121,32 +189,3 @@ while read -r service colour; do
 done < "$RUNNER_TEMP/switched"
 echo "::error::the release failed and traffic went back to the previous colour"
 exit 1`;
-
-/**
- * Rollback, one service: with no VERSION, the previous colour (blue-green) or the previous ReplicaSet; with one, that
- * image (digest, or tag resolved to its digest) on the idle colour or the Deployment. Writes the Deployment to verify
- * and, for blue-green, the colour to switch to (env: SERVICE, VERSION, REPOSITORY, BLUE_GREEN).
- */
-export const ROLLBACK_PREPARE = `${strict}
-image=""
-if [ -n "\${VERSION:-}" ]; then
-  if [[ "$VERSION" =~ ^sha256:[0-9a-f]{64}$ ]]; then digest="$VERSION"
-  elif [[ "$VERSION" =~ ^[A-Za-z0-9._-]{1,128}$ ]]; then
-    digest=$(aws ecr describe-images --repository-name "\${REPOSITORY#*/}" --image-ids imageTag="$VERSION" --query 'imageDetails[0].imageDigest' --output text)
-  else echo "::error::version must be an image digest (sha256:...) or an image tag"; exit 1; fi
-  image="$REPOSITORY@$digest"
-fi
-if [ "$BLUE_GREEN" = true ]; then
-  live=$(kubectl -n "$K8S_NAMESPACE" get service "$SERVICE" -o jsonpath='{.spec.selector.colour}')
-  case "$live" in blue) target=green ;; green) target=blue ;; *) echo "::error::the Service $SERVICE selects no colour"; exit 1 ;; esac
-  deployment="$SERVICE-$target"
-  if [ -n "$image" ]; then kubectl -n "$K8S_NAMESPACE" set image "deployment/$deployment" "$SERVICE=$image"; fi
-  { echo "switch=$target"; echo "previous=$live"; } >> "$GITHUB_OUTPUT"
-else
-  deployment="$SERVICE"
-  if [ -n "$image" ]; then kubectl -n "$K8S_NAMESPACE" set image "deployment/$deployment" "$SERVICE=$image"
-  else kubectl -n "$K8S_NAMESPACE" rollout undo "deployment/$deployment"; fi
-fi
-kubectl -n "$K8S_NAMESPACE" rollout status "deployment/$deployment" --timeout "\${ROLLOUT_TIMEOUT_SECONDS}s"
-echo "deployment=$deployment" >> "$GITHUB_OUTPUT"
-echo "- $SERVICE: $deployment now runs \${image:-its previous image}" >> "$RUNNER_TEMP/actions.md"`;

@@ -1,30 +1,39 @@
 /**
- * rollback.yml: by dispatch, with the environment (a choice), a version or digest (default: the previous one), the
+ * rollback.yml: by dispatch, with the environment (a choice), a version or digest (default: the previous release), the
  * service (one or all) and the reason. One job per environment, each naming its environment, so production's
- * rollback waits for production's reviewers and every job reads only its own environment's variables. Where
- * blue-green runs, traffic goes back to the other colour (or the given version goes there first, smoke-tested);
- * elsewhere the previous ReplicaSet or the given digest. Then an incident issue says why and what was done.
+ * rollback waits for production's reviewers and every job reads only its own environment's variables; each runs on the
+ * runner scale set in its environment's cluster. "The previous release" is the one the environment's last successful
+ * deploy before the current one deployed (its digests artifact), put on the idle colour (blue-green) or the Deployment,
+ * smoke-tested, then switched to. Then an incident issue says why and what was done.
+ *
+ * Refs: an environment's deployment branch policy is checked against the ref the run is on, and development and
+ * staging admit only their own branches (github/environment.ts). Rather than admit the default branch there too (every
+ * workflow on main could then use development's and staging's roles, and a dispatch of deploy-dev.yml on main would
+ * deploy main to development), a rollback of an environment runs on that environment's branch: each job runs only
+ * there, and a dispatch on any other ref is sent again, with the same inputs, to the environment's branch.
  */
 import type { PlatformConfig, ServiceConfig } from "../../infra/config";
-import { clusterJobEnv, clusterSteps, reportSteps } from "./deploy";
+import { clusterJobEnv, clusterRunner, clusterSteps, deployWorkflowFile, reportSteps, smokeTestMinutes } from "./deploy";
 import { defineWorkflow, type Job, type Step, type Workflow } from "./model";
-import { VARIABLES } from "./names";
-import { ROLLBACK_PREPARE, SWITCH } from "./release-scripts";
-import { SMOKE_TEST } from "./scripts";
+import { VARIABLES, deployedImagesArtifact } from "./names";
+import { SWITCH } from "./release-scripts";
+import { FIND_RELEASES, ROLLBACK_PREPARE, ROUTE_ROLLBACK } from "./rollback-scripts";
+import { KEEP_SUMMARY, SMOKE_TEST } from "./scripts";
 
-type RollbackConfig = Pick<PlatformConfig, "services" | "environments" | "delivery" | "cluster">;
+type RollbackConfig = Pick<PlatformConfig, "project" | "services" | "environments" | "delivery" | "cluster">;
 
 export const ALL_SERVICES = "all";
-
-const KEEP_SUMMARY = `set -euo pipefail
-{ echo "summary<<SUMMARY_END"; cat "$RUNNER_TEMP/actions.md" 2>/dev/null || echo "nothing was changed"; echo "SUMMARY_END"; } >> "$GITHUB_OUTPUT"`;
+export const ROLLBACK_WORKFLOW_FILE = "rollback.yml";
 
 const OPEN_INCIDENT = `set -euo pipefail
 body=$(jq -rn --arg reason "$REASON" --arg environment "$TARGET" --arg service "$SERVICE" --arg version "$VERSION" \\
   --arg actor "$ACTOR" --arg run "$RUN_URL" --argjson jobs "$JOBS" '
-  "A rollback ran.\\n\\n- environment: \\($environment)\\n- service: \\($service)\\n- version: \\(if $version == "" then "the previous one" else $version end)\\n- requested by: \\($actor)\\n- run: \\($run)\\n\\n## Reason\\n\\n\\($reason)\\n\\n## What was done\\n\\n"
+  "A rollback ran.\\n\\n- environment: \\($environment)\\n- service: \\($service)\\n- version: \\(if $version == "" then "the previous release" else $version end)\\n- requested by: \\($actor)\\n- run: \\($run)\\n\\n## Reason\\n\\n\\($reason)\\n\\n## What was done\\n\\n"
   + ([$jobs | to_entries[] | select(.value.result != "skipped") | "### \\(.key): \\(.value.result)\\n\\n\\(.value.outputs.summary // "no summary")\\n"] | join("\\n"))')
 gh issue create --repo "$GITHUB_REPOSITORY" --title "Rollback of $SERVICE in $TARGET" --body "$body"`;
+
+/** The condition of an environment's rollback job: its environment was chosen and the run is on its branch. */
+export const rollbackCondition = (environment: string, branch: string): string => `inputs.environment == '${environment}' && github.ref == 'refs/heads/${branch}'`;
 
 function serviceSteps(service: ServiceConfig, blueGreen: boolean): Step[] {
     const id = `rollback-${service.name}`;
@@ -34,10 +43,21 @@ function serviceSteps(service: ServiceConfig, blueGreen: boolean): Step[] {
             name: `${service.name}: prepare the previous release`,
             id,
             if: selected,
-            env: { SERVICE: service.name, VERSION: "${{ inputs.version }}", REPOSITORY: `\${{ vars.${VARIABLES.repository(service.name)} }}`, BLUE_GREEN: String(blueGreen) },
+            env: {
+                SERVICE: service.name,
+                VERSION: "${{ inputs.version }}",
+                REPOSITORY: `\${{ vars.${VARIABLES.repository(service.name)} }}`,
+                BLUE_GREEN: String(blueGreen),
+                RELEASES: "${{ runner.temp }}/releases",
+            },
             run: ROLLBACK_PREPARE,
         },
-        { name: `${service.name}: smoke test`, if: selected, env: { DEPLOYMENT: `\${{ steps.${id}.outputs.deployment }}`, PORT: String(service.port), HEALTH_PATH: service.healthPath }, run: SMOKE_TEST },
+        {
+            name: `${service.name}: smoke test`,
+            if: selected,
+            env: { DEPLOYMENT: `\${{ steps.${id}.outputs.deployment }}`, PORT: String(service.port), HEALTH_PATH: service.healthPath, IMAGE: `\${{ steps.${id}.outputs.image }}` },
+            run: SMOKE_TEST,
+        },
     ];
     if (blueGreen) {
         steps.push({
@@ -52,19 +72,28 @@ function serviceSteps(service: ServiceConfig, blueGreen: boolean): Step[] {
 
 export function rollbackWorkflow(config: RollbackConfig): Workflow<string> {
     const targets = Object.entries(config.environments);
+    const delivery = config.delivery;
     const jobs: Record<string, Job<string>> = Object.fromEntries(targets.map(([stack, target]): [string, Job<string>] => [`rollback-${stack}`, {
         name: `roll back ${target.environment}`,
-        "runs-on": "ubuntu-latest",
-        if: `inputs.environment == '${target.environment}'`,
+        "runs-on": clusterRunner(config, stack),
+        if: rollbackCondition(target.environment, target.branch),
         environment: target.environment,
-        permissions: { contents: "read", "id-token": "write" },
-        "timeout-minutes": 15 + 2 * config.services.length * config.delivery.rolloutTimeoutMinutes,
+        permissions: { contents: "read", "id-token": "write", actions: "read" },
+        // Reading and downloading the releases: about 10 runs a minute.
+        "timeout-minutes": 15 + Math.ceil(delivery.releaseSearchLimit / 10) + config.services.length * (delivery.rolloutTimeoutMinutes + smokeTestMinutes(config)),
         // Rollbacks have their own queue: one never waits behind a deploy that is still watching its release.
         concurrency: { group: `rollback-${target.environment}`, "cancel-in-progress": false, queue: "max" },
         outputs: { summary: "${{ steps.summary.outputs.summary }}" },
         env: clusterJobEnv(config),
         steps: [
             ...clusterSteps(config),
+            {
+                name: "Find the previous releases",
+                id: "releases",
+                if: "inputs.version == ''",
+                env: { GH_TOKEN: "${{ github.token }}", DEPLOY_WORKFLOW: deployWorkflowFile(stack, target), ARTIFACT: deployedImagesArtifact(stack), SEARCH_LIMIT: String(delivery.releaseSearchLimit) },
+                run: FIND_RELEASES,
+            },
             ...config.services.flatMap((service) => serviceSteps(service, target.blueGreen)),
             { name: "Keep the summary for the incident", id: "summary", if: "always()", run: KEEP_SUMMARY },
             ...reportSteps(`Rollback in ${target.environment}`),
@@ -86,13 +115,32 @@ export function rollbackWorkflow(config: RollbackConfig): Workflow<string> {
         },
         permissions: {},
         jobs: {
+            route: {
+                name: "run on the environment's branch",
+                "runs-on": "ubuntu-latest",
+                permissions: { actions: "write" },
+                "timeout-minutes": 5,
+                steps: [{
+                    name: "Dispatch again on the environment's branch if this is not it",
+                    env: {
+                        GH_TOKEN: "${{ github.token }}",
+                        WORKFLOW_FILE: ROLLBACK_WORKFLOW_FILE,
+                        BRANCHES: JSON.stringify(Object.fromEntries(targets.map(([, target]) => [target.environment, target.branch]))),
+                        TARGET: "${{ inputs.environment }}",
+                        VERSION: "${{ inputs.version }}",
+                        SERVICE: "${{ inputs.service }}",
+                        REASON: "${{ inputs.reason }}",
+                    },
+                    run: ROUTE_ROLLBACK,
+                }],
+            },
             ...jobs,
             incident: {
                 name: "open an incident issue",
                 "runs-on": "ubuntu-latest",
                 needs: rollbackJobs,
-                // Whatever happened (even a failed rollback) is recorded; only a rollback that never started is not.
-                if: "always() && !cancelled()",
+                // Whatever happened (even a failed rollback) is recorded; not a run that only sent the rollback to its branch.
+                if: "!cancelled() && (contains(needs.*.result, 'success') || contains(needs.*.result, 'failure'))",
                 permissions: { issues: "write" },
                 "timeout-minutes": 5,
                 steps: [{

@@ -51,15 +51,41 @@ fi
 kubectl -n "$K8S_NAMESPACE" rollout status "deployment/$DEPLOYMENT" --timeout "\${ROLLOUT_TIMEOUT_SECONDS}s"
 echo "- $DEPLOYMENT: $IMAGE" >> "$RUNNER_TEMP/actions.md"`;
 
-/** Asks the Deployment's health path through a port-forward, a bounded number of times (env: DEPLOYMENT, PORT, HEALTH_PATH). */
+/**
+ * Asks the Deployment's health path a bounded number of times, each attempt through a new port-forward to a pod chosen
+ * for that attempt: Ready, not terminating and, when IMAGE is set, running exactly that image (env: DEPLOYMENT, PORT,
+ * HEALTH_PATH, IMAGE optional; K8S_NAMESPACE, HEALTH_ATTEMPTS, HEALTH_INTERVAL_SECONDS from the job).
+ *
+ * Why not one `kubectl port-forward deployment/X` for all attempts: kubectl resolves a Deployment (or a Service) to one
+ * pod, once, when the command starts (kubernetes/kubectl pkg/polymorphichelpers: attachablePodForObject ->
+ * GetFirstPod, sorted by podutils.ActivePods), and never re-attaches if that pod goes away (kubernetes/kubernetes#59816,
+ * closed unimplemented; kubernetes/kubectl#686: a forward to a Service does not recover either). The Deployment's
+ * selector also matches the previous ReplicaSet's pods, and the sort (kubectl pkg/util/podutils ActivePods, reversed)
+ * has no criterion for a deletion timestamp and, between two Ready pods, prefers the one Ready the longest: an old pod,
+ * possibly terminating. Every attempt would then fail, or pass against the old image. A Service is no better: the
+ * forward goes to one pod chosen the same way, never through the Service's endpoints.
+ */
 export const SMOKE_TEST = `${strict}
-kubectl -n "$K8S_NAMESPACE" port-forward "deployment/$DEPLOYMENT" "18080:$PORT" > "$RUNNER_TEMP/port-forward.log" 2>&1 &
-forward=$!
-trap 'kill "$forward" 2>/dev/null || true' EXIT
+selector=$(kubectl -n "$K8S_NAMESPACE" get "deployment/$DEPLOYMENT" -o json | jq -r '.spec.selector.matchLabels | to_entries | map("\\(.key)=\\(.value)") | join(",")')
+forward=""
+stop_forward() { if [ -n "$forward" ]; then kill "$forward" 2>/dev/null || true; wait "$forward" 2>/dev/null || true; forward=""; fi; }
+trap stop_forward EXIT
 for attempt in $(seq 1 "$HEALTH_ATTEMPTS"); do
-  if curl --fail --silent --show-error --max-time 5 --output /dev/null "http://127.0.0.1:18080$HEALTH_PATH"; then
-    echo "$DEPLOYMENT answered $HEALTH_PATH (attempt $attempt)"
-    exit 0
+  pod=$(kubectl -n "$K8S_NAMESPACE" get pods -l "$selector" -o json | jq -r --arg image "\${IMAGE:-}" '[.items[]
+    | select(.metadata.deletionTimestamp == null)
+    | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))
+    | select($image == "" or any(.spec.containers[]; .image == $image))] | first | .metadata.name // empty')
+  if [ -n "$pod" ]; then
+    kubectl -n "$K8S_NAMESPACE" port-forward "pod/$pod" "18080:$PORT" > "$RUNNER_TEMP/port-forward.log" 2>&1 &
+    forward=$!
+    for _ in $(seq 1 20); do grep -q "Forwarding from" "$RUNNER_TEMP/port-forward.log" && break; sleep 0.5; done
+    if curl --fail --silent --show-error --max-time 5 --output /dev/null "http://127.0.0.1:18080$HEALTH_PATH"; then
+      echo "$DEPLOYMENT answered $HEALTH_PATH from $pod (attempt $attempt)"
+      exit 0
+    fi
+    stop_forward
+  else
+    echo "attempt $attempt: no Ready pod of $DEPLOYMENT\${IMAGE:+ running $IMAGE} yet"
   fi
   sleep "$HEALTH_INTERVAL_SECONDS"
 done
@@ -91,6 +117,10 @@ details=$(cat "$RUNNER_TEMP/actions.md" 2>/dev/null || true)
 payload=$(jq -n --arg text "$TITLE: $STATUS ($RUN_URL)
 $details" '{text: $text}')
 curl --fail --silent --show-error --max-time 10 -H 'Content-Type: application/json' --data "$payload" "$SLACK_WEBHOOK_URL"`;
+
+/** Hands what the job did (`actions.md`) to later jobs as the step output `summary`, for an incident issue. */
+export const KEEP_SUMMARY = `${strict}
+{ echo "summary<<SUMMARY_END"; cat "$RUNNER_TEMP/actions.md" 2>/dev/null || echo "nothing was changed"; echo "SUMMARY_END"; } >> "$GITHUB_OUTPUT"`;
 
 /** Appends what the job did to the job summary. */
 export const SUMMARY = `${strict}

@@ -15,6 +15,22 @@ export const deliverySchema = z.strictObject({
     maxErrorRatePercent: z.number().min(0).max(100).default(5),
     /** The p95 target response time that switches back, in milliseconds. */
     maxP95LatencyMs: z.number().int().min(1).default(1000),
+    /**
+     * Production deletes its own pre-deploy snapshots (`<db>-predeploy-*`) older than this many days; no other snapshot.
+     * @default 14
+     */
+    snapshotRetentionDays: z.number().int().min(1).max(3650).default(14),
+    /**
+     * The longest the pre-deploy snapshot may take to become available: the wait's bound, and part of the deploy job's
+     * timeout. @default 60
+     */
+    snapshotTimeoutMinutes: z.number().int().min(5).max(240).default(60),
+    /**
+     * Team keys (of `teams`) that may create release tags `v*`; the GitHub App may too, nobody else. @default ["release-managers"]
+     */
+    releaseManagers: z.array(z.string().min(1)).min(1).default(["release-managers"]),
+    /** How many runs of a deploy workflow a promotion or a rollback reads at most, looking for a release. @default 50 */
+    releaseSearchLimit: z.number().int().min(1).max(200).default(50),
 });
 
 /** What the generated CI holds the services to. */

@@ -137,6 +137,9 @@ function checkGithub(settings: Settings, report: Report): void {
     github.reviewers.teams.forEach((team, index) => {
         if (!teamKeys.includes(team)) report(["github", "reviewers", "teams", index], team, `expected a team key of Pulumi.yaml teams (${teamKeys.join(", ")})`);
     });
+    settings.delivery.releaseManagers.forEach((team, index) => {
+        if (!teamKeys.includes(team)) report(["delivery", "releaseManagers", index], team, `expected a team key of teams (${teamKeys.join(", ")})`);
+    });
     settings.codeOwners.forEach((rule, ruleIndex) => rule.teams.forEach((team, index) => {
         if (!teamKeys.includes(team)) report(["codeOwners", ruleIndex, "teams", index], team, `expected a team key of teams (${teamKeys.join(", ")})`);
     }));
