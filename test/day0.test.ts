@@ -4,6 +4,7 @@
  * account, and fails on a plan changed to break it.
  */
 import assert from "node:assert/strict";
+import { parse } from "yaml";
 import type { Plan, PlannedResource } from "../tools/mock-engine";
 import {
     accountOfPlan, checkAccessEntryPrincipals, checkClusterActors, checkDeploymentsSession, checkDriftTrusted, checkHttpsListeners,
@@ -94,5 +95,34 @@ describe("day 0", () => {
         const copy = broken.resources.find((resource) => resource.urn === role.urn)!;
         copy.inputs.assumeRolePolicy = String(copy.inputs.assumeRolePolicy).replace(/,?"[^"]*operation:detect-drift[^"]*"/, "");
         assert.deepEqual(checkDriftTrusted(broken).map((finding) => finding.check), ["drift-runs-are-trusted"]);
+    });
+});
+
+describe("sessions outlast the jobs they serve", () => {
+    it("every job that assumes a deploy role asks for a session as long as its timeout, and the role allows it", async () => {
+        const plans = await realPlans();
+        const control = plans.find((p) => Object.keys(p.files).length > 0)!;
+        const maxSessionOf = new Map<string, number>();
+        for (const p of plans) {
+            const environment = p.resources.find((resource) => resource.type === "github:index/repositoryEnvironment:RepositoryEnvironment")!.inputs.environment as string;
+            const role = p.resources.find((resource) => resource.type === "aws:iam/role:Role" && `[computed: ${resource.name}.arn]` === p.outputs.deployRoleArn)!;
+            maxSessionOf.set(environment, Number(role.inputs.maxSessionDuration));
+        }
+        let checked = 0;
+        for (const [path, text] of Object.entries(control.files).filter(([file]) => file.startsWith(".github/workflows/"))) {
+            const workflow = parse(text) as { jobs: Record<string, { environment?: string | { name: string }; "timeout-minutes": number; steps?: { uses?: string; with?: Record<string, string> }[] }> };
+            for (const [id, job] of Object.entries(workflow.jobs)) {
+                for (const step of (job.steps ?? []).filter((candidate) => candidate.uses?.startsWith("aws-actions/configure-aws-credentials@"))) {
+                    const environment = typeof job.environment === "string" ? job.environment : job.environment?.name;
+                    const requested = Number(step.with?.["role-duration-seconds"] ?? 3600);
+                    assert.ok(requested >= job["timeout-minutes"] * 60, `${path} ${id}: a ${requested} s session for a job of up to ${job["timeout-minutes"]} minutes`);
+                    // Build jobs of a reusable workflow name their environment through an input: their builds are short.
+                    const maximum = environment && maxSessionOf.get(environment);
+                    if (maximum) assert.ok(requested <= maximum, `${path} ${id}: asks for ${requested} s, the role of ${environment} allows ${maximum} s`);
+                    checked += 1;
+                }
+            }
+        }
+        assert.ok(checked >= 6, `checked ${checked} jobs`);
     });
 });

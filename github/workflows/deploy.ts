@@ -61,10 +61,19 @@ export function clusterJobEnv(config: DeliveryConfig): Record<string, string> {
     };
 }
 
-/** Credentials through OIDC, kubectl of the cluster's minor version, and the cluster's kubeconfig. */
-export function clusterSteps(config: DeliveryConfig): Step[] {
+/**
+ * Credentials through OIDC, kubectl of the cluster's minor version, and the cluster's kubeconfig. The session lasts as
+ * long as the job may run: configure-aws-credentials asks for one hour unless told otherwise (src/index.ts at the pinned
+ * e6de054, DEFAULT_ROLE_DURATION = 3600), and a production deploy that snapshots, migrates and watches runs longer.
+ * The deploy role's MaxSessionDuration (infra/identity DEPLOY_SESSION_SECONDS) must allow it; a test checks both.
+ */
+export function clusterSteps(config: DeliveryConfig, jobTimeoutMinutes: number): Step[] {
     return [
-        { name: "Assume the environment's deploy role", uses: action("aws-actions/configure-aws-credentials"), with: { "role-to-assume": vars(VARIABLES.role), "aws-region": vars(VARIABLES.region) } },
+        {
+            name: "Assume the environment's deploy role",
+            uses: action("aws-actions/configure-aws-credentials"),
+            with: { "role-to-assume": vars(VARIABLES.role), "aws-region": vars(VARIABLES.region), "role-duration-seconds": String(jobTimeoutMinutes * 60) },
+        },
         { name: "Set up kubectl", uses: action("Azure/setup-kubectl"), with: { version: `v${config.cluster.kubernetesVersion}.0` } },
         { name: "Connect to the cluster", run: CONNECT },
     ];
@@ -192,15 +201,16 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
     const delivery = config.delivery;
     const hasMigrations = config.services.some((service) => service.migrationCommand);
     const rollouts = config.services.length + config.services.filter((service) => service.migrationCommand).length;
+    const timeout = 15 + rollouts * delivery.rolloutTimeoutMinutes + config.services.length * smokeTestMinutes(config) + (target.blueGreen ? delivery.watchMinutes : 0) + (promotes ? 15 + (hasMigrations ? delivery.snapshotTimeoutMinutes : 0) : 0);
     const deploy: Job<never> = {
         name: `deploy to ${target.environment}`,
         "runs-on": clusterRunner(config, stack),
         environment: target.environment,
         permissions: { contents: "read", "id-token": "write", ...(promotes ? { actions: "read" as const } : {}) },
-        "timeout-minutes": 15 + rollouts * delivery.rolloutTimeoutMinutes + config.services.length * smokeTestMinutes(config) + (target.blueGreen ? delivery.watchMinutes : 0) + (promotes ? 15 + (hasMigrations ? delivery.snapshotTimeoutMinutes : 0) : 0),
+        "timeout-minutes": timeout,
         env: clusterJobEnv(config),
         steps: [
-            ...clusterSteps(config),
+            ...clusterSteps(config, timeout),
             ...(target.promoteFrom === undefined ? [] : promotionSteps(config, target.promoteFrom)),
             ...migrationSteps(config.services, imageOf),
             ...(target.blueGreen ? blueGreenSteps(config, imageOf) : rollingSteps(config.services, imageOf)),

@@ -73,20 +73,21 @@ function serviceSteps(service: ServiceConfig, blueGreen: boolean): Step[] {
 export function rollbackWorkflow(config: RollbackConfig): Workflow<string> {
     const targets = Object.entries(config.environments);
     const delivery = config.delivery;
+    // Reading and downloading the releases: about 10 runs a minute.
+    const rollbackTimeout = 15 + Math.ceil(delivery.releaseSearchLimit / 10) + config.services.length * (delivery.rolloutTimeoutMinutes + smokeTestMinutes(config));
     const jobs: Record<string, Job<string>> = Object.fromEntries(targets.map(([stack, target]): [string, Job<string>] => [`rollback-${stack}`, {
         name: `roll back ${target.environment}`,
         "runs-on": clusterRunner(config, stack),
         if: rollbackCondition(target.environment, target.branch),
         environment: target.environment,
         permissions: { contents: "read", "id-token": "write", actions: "read" },
-        // Reading and downloading the releases: about 10 runs a minute.
-        "timeout-minutes": 15 + Math.ceil(delivery.releaseSearchLimit / 10) + config.services.length * (delivery.rolloutTimeoutMinutes + smokeTestMinutes(config)),
+        "timeout-minutes": rollbackTimeout,
         // Rollbacks have their own queue: one never waits behind a deploy that is still watching its release.
         concurrency: { group: `rollback-${target.environment}`, "cancel-in-progress": false, queue: "max" },
         outputs: { summary: "${{ steps.summary.outputs.summary }}" },
         env: clusterJobEnv(config),
         steps: [
-            ...clusterSteps(config),
+            ...clusterSteps(config, rollbackTimeout),
             {
                 name: "Find the previous releases",
                 id: "releases",

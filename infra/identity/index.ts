@@ -16,8 +16,11 @@ import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, PULUMI_OIDC_HOST, deployPermiss
  * MaxSessionDuration (IAM User Guide, "Update the maximum session duration for a role"; at most 12 hours).
  */
 export const DEPLOYMENTS_SESSION_SECONDS = 4 * 3600;
-/** The pipeline's deploy jobs: a production deploy snapshots, migrates, rolls out and watches within its job timeout. */
-export const DEPLOY_SESSION_SECONDS = 2 * 3600;
+/**
+ * The pipeline's deploy jobs ask for a session as long as their timeout (github/workflows/deploy.ts clusterSteps): a
+ * production deploy snapshots, migrates, rolls out and watches for about three hours at most with the shipped config.
+ */
+export const DEPLOY_SESSION_SECONDS = 4 * 3600;
 
 export interface IdentityArgs {
     namePrefix: string;

@@ -116,14 +116,20 @@ export function deployPermissions(args: DeployPermissionsArgs): PolicyDocument {
                 pulumi.interpolate`arn:aws:rds:${args.region}:${args.accountId}:snapshot:${args.databaseInstanceId}-predeploy-*`,
             ],
         });
-        // `aws rds wait db-snapshot-available` describes the snapshot by its identifier: both the instance and the
-        // snapshots this workflow names are listed, whichever of the two the authorisation checks.
+        // The deploy polls `describe-db-snapshots` for its snapshot and lists the instance's manual snapshots to prune
+        // them: both the instance and the snapshots this workflow names are listed (iam-data gives DescribeDBSnapshots
+        // the resource types db and snapshot, both optional).
         statements.push({
             Sid: "WaitForTheSnapshot", Effect: "Allow", Action: "rds:DescribeDBSnapshots",
             Resource: [
                 pulumi.interpolate`arn:aws:rds:${args.region}:${args.accountId}:db:${args.databaseInstanceId}`,
                 pulumi.interpolate`arn:aws:rds:${args.region}:${args.accountId}:snapshot:${args.databaseInstanceId}-predeploy-*`,
             ],
+        });
+        // Pre-deploy snapshots older than delivery.snapshotRetentionDays are deleted by the pipeline, and only those.
+        statements.push({
+            Sid: "PruneOldPredeploySnapshots", Effect: "Allow", Action: "rds:DeleteDBSnapshot",
+            Resource: pulumi.interpolate`arn:aws:rds:${args.region}:${args.accountId}:snapshot:${args.databaseInstanceId}-predeploy-*`,
         });
     }
     return policyDocument(...statements);
