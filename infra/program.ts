@@ -208,6 +208,7 @@ export async function program(): Promise<Record<string, unknown>> {
         region,
         accountId,
         vpcId: network.vpcId,
+        clusterReady: cluster.ready,
     }, scoped);
 
     // The deploy and rollback jobs run here, inside the VPC, to reach the private API (names.ts gives them the name).
@@ -270,6 +271,7 @@ export async function program(): Promise<Record<string, unknown>> {
         settings: config.deployments,
         program: config.program,
         roleArn: identity.deploymentsRoleArn,
+        production: config.github.branch === config.repository.defaultBranch,
         policyEnforcement: config.policy.enforcement,
         // The run authenticates to GitHub as the App, never with the ambient token Pulumi Deployments provides.
         secretEnvironment: { GITHUB_APP_PEM_FILE: config.secrets.githubAppPrivateKey },

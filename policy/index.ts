@@ -5,7 +5,7 @@
  */
 import { PolicyPack, type PolicyResource } from "@pulumi/policy";
 import { RULES } from "./rules";
-import type { CheckedResource } from "./types";
+import { PRODUCTION_STACK_TAG, type CheckedResource } from "./types";
 
 const toChecked = (resource: PolicyResource): CheckedResource => ({
     urn: resource.urn,
@@ -22,8 +22,8 @@ new PolicyPack("platform", {
         description: rule.description,
         validateStack: (args, reportViolation) => {
             const resources = args.resources.map(toChecked);
-            // Production is the stack tagged so (`pulumi stack tag set platform:production true`), as the pack cannot read stack config.
-            const production = args.stackTags.get("platform:production") === "true";
+            // Production is the stack the program tags so (infra/deployments), as the pack cannot read stack config.
+            const production = args.stackTags.get(PRODUCTION_STACK_TAG) === "true";
             const context = { stack: "", production, resources };
             for (const resource of resources.filter((candidate) => rule.appliesTo.includes(candidate.type))) {
                 for (const reason of rule.check(resource, context)) reportViolation(`${resource.urn}: ${reason}`, resource.urn);

@@ -9,6 +9,12 @@ export interface CheckedResource {
     options: { protect?: boolean; retainOnDelete?: boolean; ignoreChanges?: string[] };
 }
 
+/**
+ * The stack tag that tells the policy pack, in Pulumi Cloud, that a stack is production: a pack cannot read stack
+ * config, so the program tags each stack (infra/deployments) and the pack reads `args.stackTags` (policy/index.ts).
+ */
+export const PRODUCTION_STACK_TAG = "platform:production";
+
 export interface PolicyContext {
     stack: string;
     /** The stack whose environment deploys from the repository's default branch. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { PRODUCTION_STACK_TAG } from "../policy/types";
 import { PlanError } from "../tools/mock-engine";
 import { STACKS, ofType, one, plan, projectCopy, realPlan, rejection, withStackValue } from "./harness";
 
@@ -40,6 +41,11 @@ describe("Pulumi Deployments and drift", () => {
                 assert.deepEqual(group.inputs.stacks, [{ name: stack, routingProject: "platform" }]);
                 assert.equal(group.inputs.mode, stack === "prod" ? "preventative" : "audit");
                 assert.deepEqual(group.inputs.policyPacks, [{ name: "platform", config: { all: stack === "prod" ? "mandatory" : "advisory" } }]);
+            });
+
+            it(`tags the stack ${stack === "prod" ? "as" : "as not"} production, which the pack's production rules read in Pulumi Cloud`, async () => {
+                const tag = one(await realPlan(stack), "pulumiservice:index:StackTag");
+                assert.deepEqual(tag.inputs, { organization: "example-org", project: "platform", stack, name: PRODUCTION_STACK_TAG, value: String(stack === "prod") });
             });
 
             it("runs from an agent pool of its own, whose agents reach the private cluster API from inside the VPC", async () => {

@@ -36,6 +36,11 @@ export interface ClusterAddonsArgs {
     accountId: pulumi.Input<string>;
     /** The cluster's VPC, given to the Load Balancer Controller. */
     vpcId: pulumi.Input<string>;
+    /**
+     * What every release waits for (Cluster.ready): nodes to run its pods, cluster DNS for their first lookups, and the
+     * Pod Identity agent for their first AWS call. An atomic release that starts earlier times out and rolls back.
+     */
+    clusterReady: pulumi.Resource[];
 }
 
 /** Helm's wait for a release's resources to be ready, in seconds. */
@@ -72,7 +77,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
                 atomic: true,
                 cleanupOnFail: true,
                 timeout: RELEASE_TIMEOUT_SECONDS,
-            }, { parent: this, provider, dependsOn });
+            }, { parent: this, provider, dependsOn: [...args.clusterReady, ...dependsOn] });
 
         release("metrics-server", CHARTS.metricsServer, metricsServerValues());
 

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as service from "@pulumi/pulumiservice";
 import type { PlatformConfig } from "../config";
+import { PRODUCTION_STACK_TAG } from "../../policy/types";
 import { DEPLOYMENTS_SESSION_SECONDS } from "../identity";
 
 export interface PulumiDeploymentsArgs {
@@ -18,6 +19,8 @@ export interface PulumiDeploymentsArgs {
     program: PlatformConfig["program"];
     /** The role the deployment assumes through Pulumi's OIDC provider. */
     roleArn: pulumi.Input<string>;
+    /** Whether this stack is production (its environment deploys from the default branch): the policy pack reads it. */
+    production: boolean;
     /** How the policy pack treats violations in this stack. */
     policyEnforcement: PlatformConfig["policy"]["enforcement"];
     /** Secret environment variables (for example the GitHub App key), as Pulumi secrets; absent ones are skipped. */
@@ -73,6 +76,9 @@ export class PulumiDeployments extends pulumi.ComponentResource {
             scheduleCron: args.settings.driftSchedule,
             autoRemediate: args.settings.driftAutoRemediate,
         }, child);
+
+        // The policy pack's production-only rules learn in Pulumi Cloud that this stack is production from this tag.
+        new service.StackTag(`${name}-production-tag`, { ...target, name: PRODUCTION_STACK_TAG, value: String(args.production) }, child);
 
         // The published policy pack (`pulumi policy publish <org>` run in policy/, name "platform") applied to this stack alone:
         // blocking where enforcement is mandatory, reporting elsewhere.
