@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../infra/config";
 import { PlanError } from "../tools/mock-engine";
@@ -108,6 +109,18 @@ describe("config", () => {
         const directory = projectCopy("Pulumi.yaml", (document) => document.setIn(["config", "services", "value", 1, "name"], "api"));
         const error = await rejection(plan("dev", { directory }));
         assert.match(error.message, /Pulumi\.yaml: platform:services\.1\.name: got "api"; expected a name no other service has/);
+    });
+
+    it("refuses a licence in the allow-list that is not an SPDX identifier, and admits the ones in ordinary Node trees", async () => {
+        const directory = projectCopy("Pulumi.yaml", (document) => document.setIn(["config", "ci", "value", "licenseAllowList", 0], "Apache 2.0"));
+        const error = await rejection(plan("dev", { directory }));
+        assert.match(error.message, /Pulumi\.yaml: platform:ci\.licenseAllowList\.0: got "Apache 2\.0"; expected an SPDX licence identifier/);
+        // glob and minimatch (BlueOak-1.0.0) and argparse (Python-2.0) are in this repository's own tree.
+        const allowed = parse("dev").ci.licenseAllowList;
+        for (const pkg of ["glob", "minimatch", "argparse"]) {
+            const { license } = JSON.parse(readFileSync(join(PROJECT_DIRECTORY, "node_modules", pkg, "package.json"), "utf8")) as { license: string };
+            assert.ok(allowed.includes(license), `${pkg}: ${license}`);
+        }
     });
 
     it("the plan command exits non-zero on bad config, with the message and no stack trace", () => {

@@ -38,7 +38,7 @@ export const ciSchema = z.strictObject({
     /** Unit tests fail below this line coverage, in percent. */
     coverageThreshold: z.number().min(0).max(100).default(80),
     /** SPDX licences a pull request may bring in through its dependencies. */
-    licenseAllowList: z.array(z.string().min(1)).min(1).default(["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "0BSD"]),
+    licenseAllowList: z.array(z.string().min(1)).min(1).default(["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "0BSD", "BlueOak-1.0.0", "Python-2.0", "CC-BY-4.0"]),
     /** Toolchain versions the CI recipes install. */
     versions: z.strictObject({
         node: z.string().default("22"),

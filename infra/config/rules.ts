@@ -88,6 +88,7 @@ export function checkConsistency(settings: Settings, report: Report): void {
     }
 
     checkGithub(settings, report);
+    checkLicences(settings, report);
     checkWorkloads(settings, report);
     checkPromotion(settings, report);
     if (settings.deployments.runner === "hosted") {
@@ -227,4 +228,16 @@ export function checkOperatorAccess(settings: Settings, report: Report, now: Dat
     if (until > latest) {
         report(["cluster", "operatorAccess", "until"], access.until, `expected a date at most ${OPERATOR_ACCESS_MAX_DAYS} days ahead: the public endpoint is a day-0 bootstrap, not a way in`);
     }
+}
+
+/**
+ * The dependency review compares SPDX identifiers: an entry that is not one (a typo, "Apache 2.0") matches nothing and
+ * silently refuses every dependency under the licence meant. The identifiers are the SPDX License List's, as the
+ * spdx-license-ids package (pinned) publishes them.
+ */
+function checkLicences(settings: Settings, report: Report): void {
+    const known = new Set(require("spdx-license-ids") as string[]);
+    settings.ci.licenseAllowList.forEach((licence, index) => {
+        if (!known.has(licence)) report(["ci", "licenseAllowList", index], licence, "expected an SPDX licence identifier such as MIT or Apache-2.0 (https://spdx.org/licenses/)");
+    });
 }
