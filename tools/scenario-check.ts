@@ -46,6 +46,10 @@ export function checkExpectations(scenario: Scenario, observed: Observed): strin
         const at = lines.findIndex((line) => regex.test(line));
         if (at >= 0) failures.push(`call #${at + 1} matches /${expected}/, which must not happen: ${lines[at]}`);
     }
+    for (const [expected, count] of Object.entries(expect.counts)) {
+        const actual = lines.filter((line) => pattern(expected).test(line)).length;
+        if (actual !== count) failures.push(`expected ${count} call(s) matching /${expected}/, got ${actual}`);
+    }
     for (const [deployment, image] of Object.entries(expect.images)) {
         const wanted = image === "unchanged" ? observed.initial.deployments[deployment]?.image : image;
         const actual = observed.final.deployments[deployment]?.image;

@@ -68,6 +68,8 @@ const scenarioSchema = z.strictObject({
         results: z.record(z.string(), jobResult),
         /** Regular expressions that the recorded calls (argv joined by spaces) must match, in this order (a subsequence). */
         calls: z.array(text).default([]),
+        /** How many recorded calls match each pattern (bounded waits: attempts, watch minutes). */
+        counts: z.record(z.string(), z.number().int().nonnegative()).default({}),
         /** Regular expressions no recorded call may match. */
         absent: z.array(text).default([]),
         /** Each Deployment's image at the end (name → image; `unchanged` keeps the one of the state). */
@@ -90,10 +92,26 @@ export type ScenarioState = z.infer<typeof stateSchema>;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+const ONLY_JOB = "(the only job)";
+
+/** Job results replace the base's as a whole: a file that runs other jobs must not inherit results for the base's. */
+const REPLACED = new Set(["results"]);
+
 function merge(base: unknown, over: unknown): unknown {
     if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
     const out: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(over)) out[key] = merge(base[key], value);
+    for (const [key, value] of Object.entries(over)) out[key] = REPLACED.has(key) ? value : merge(base[key], value);
+    return out;
+}
+
+/** Per file, before merging: `job: x` is `jobs: [x]`, and `expect.result: r` is the result of the one job. */
+function normalise(raw: Record<string, unknown>): Record<string, unknown> {
+    const out = { ...raw };
+    if ("job" in out) { out.jobs = [out.job]; delete out.job; }
+    if (isObject(out.expect) && "result" in out.expect) {
+        const { result, ...expect } = out.expect;
+        out.expect = { ...expect, results: { [ONLY_JOB]: result } };
+    }
     return out;
 }
 
@@ -101,7 +119,7 @@ function readRaw(file: string, seen: string[] = []): Record<string, unknown> {
     if (seen.includes(file)) throw new Error(`${file}: extends itself through ${seen.join(" → ")}`);
     const raw = parse(readFileSync(file, "utf8")) as unknown;
     if (!isObject(raw)) throw new Error(`${file}: a scenario is a mapping`);
-    const { extends: base, ...rest } = raw;
+    const { extends: base, ...rest } = normalise(raw);
     if (base === undefined) return rest;
     if (typeof base !== "string") throw new Error(`${file}: extends names one file`);
     return merge(readRaw(resolve(dirname(file), base), [...seen, file]), rest) as Record<string, unknown>;
@@ -109,12 +127,10 @@ function readRaw(file: string, seen: string[] = []): Record<string, unknown> {
 
 export function loadScenario(file: string): Scenario {
     const raw = readRaw(resolve(file));
-    // `job: deploy` is `jobs: [deploy]`; `expect.result` is the result of that one job.
-    if (typeof raw.job === "string") { raw.jobs = [raw.job]; delete raw.job; }
-    const expect = raw.expect as Record<string, unknown> | undefined;
-    if (isObject(expect) && "result" in expect && Array.isArray(raw.jobs) && raw.jobs.length === 1) {
-        expect.results = { [String(raw.jobs[0])]: expect.result };
-        delete expect.result;
+    const expect = raw.expect;
+    if (isObject(expect) && isObject(expect.results) && ONLY_JOB in expect.results) {
+        if (!Array.isArray(raw.jobs) || raw.jobs.length !== 1) throw new Error(`${file}: expect.result needs exactly one job; give expect.results per job`);
+        expect.results = { [String(raw.jobs[0])]: expect.results[ONLY_JOB] };
     }
     const parsed = scenarioSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`${file}: ${z.prettifyError(parsed.error)}`);

@@ -27,6 +27,11 @@ export interface ScenarioReport {
 
 /** Rendered workflow files per stack: one plan per stack and process. */
 const plans = new Map<string, Promise<Record<string, string>>>();
+
+/** Hands the runner files of a plan made elsewhere (a test's cached plan), so the stack is not planned twice. */
+export function usePlanFiles(stack: string, files: Promise<Record<string, string>>): void {
+    plans.set(stack, files);
+}
 export function workflowFiles(stack: string): Promise<Record<string, string>> {
     if (!plans.has(stack)) plans.set(stack, planStack(stack).then((plan) => plan.files));
     return plans.get(stack)!;
@@ -91,6 +96,8 @@ export async function runScenario(file: string, options: { keep?: boolean } = {}
     try {
         const observed = await execute(scenario, root);
         const failures = checkExpectations(scenario, observed);
+        // A pending scenario whose expectations now hold fails: the behaviour arrived, so `pending` must go.
+        if (scenario.pending !== undefined && failures.length === 0) return { ...base, status: "failed", failures: [`pending (${scenario.pending}), but every expectation now holds: remove \`pending\``], observed };
         if (scenario.pending !== undefined) return { ...base, status: "pending", pending: scenario.pending, failures, observed };
         return { ...base, status: failures.length === 0 ? "passed" : "failed", failures, observed, directory: options.keep ? root : undefined };
     } catch (error) {

@@ -85,6 +85,7 @@ export function kubectl(state: StubState, args: string[], stdin?: string): StubR
     const [verb, ...rest] = positional;
     const format = one(flags, "-o") ?? one(flags, "--output");
     const namespace = one(flags, "-n") ?? one(flags, "--namespace") ?? "default";
+    if (!["get", "set", "rollout", "port-forward", "patch", "create", "logs"].includes(verb)) throw new UnknownInvocation(`kubectl ${verb} is not emulated`);
     const clientOnly = verb === "create" && one(flags, "--dry-run") === "client";
     const kubeconfig = process.env.KUBECONFIG ?? join(process.env.HOME ?? "/nonexistent", ".kube", "config");
     if (!clientOnly && !existsSync(kubeconfig)) {
