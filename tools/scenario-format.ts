@@ -26,6 +26,7 @@ const stateSchema = z.strictObject({
     deployments: z.record(z.string(), z.strictObject({
         container: text.optional(), image: text, history: z.array(text).optional(), replicas: z.number().int().optional(),
         rollout: sequence(z.enum(["success", "fail"])).optional(), unavailableReplicas: sequence(z.number().int()).optional(), healthPath: text.optional(),
+        labels: strings.optional(),
     })).default({}),
     /** Shorthand: `colour: blue` is the selector {app: <service>, colour: blue}. */
     services: z.record(z.string(), z.strictObject({ colour: text.optional(), selector: strings.optional() })).default({}),
@@ -36,7 +37,12 @@ const stateSchema = z.strictObject({
         workflow: text, databaseId: z.number().int(), headBranch: text, headSha: text, createdAt: text, status: text.optional(), conclusion: text,
         artifacts: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
     })).default([]),
-    rds: z.strictObject({ instances: z.array(text).default([]), snapshotOutcome: z.enum(["available", "failed", "creating"]).default("available") }).default({ instances: [], snapshotOutcome: "available" }),
+    api: z.record(z.string(), z.unknown()).optional(),
+    rds: z.strictObject({
+        instances: z.array(text).default([]),
+        snapshotOutcome: z.enum(["available", "failed", "creating"]).default("available"),
+        snapshots: z.record(z.string(), z.strictObject({ instance: text, status: text.optional(), created: text.optional(), type: text.optional(), tags: z.array(text).default([]) })).default({}),
+    }).default({ instances: [], snapshotOutcome: "available", snapshots: {} }),
 });
 
 const scenarioSchema = z.strictObject({
@@ -146,8 +152,8 @@ export function stubState(scenario: Scenario): StubState {
         github: s.github ?? { repository: "example-org/platform-app" },
         aws: s.aws, namespace: s.namespace, registries: s.registries, copyDigest: s.copyDigest, deployments: s.deployments,
         services: Object.fromEntries(Object.entries(s.services).map(([name, svc]) => [name, { selector: svc.selector ?? { app: name, ...(svc.colour ? { colour: svc.colour } : {}) } }])),
-        health: s.health, migrations: s.migrations, metrics: s.metrics, runs: s.runs,
-        rds: { instances: s.rds.instances, snapshotOutcome: s.rds.snapshotOutcome, snapshots: {} },
+        health: s.health, migrations: s.migrations, metrics: s.metrics, runs: s.runs, api: s.api,
+        rds: { instances: s.rds.instances, snapshotOutcome: s.rds.snapshotOutcome, snapshots: s.rds.snapshots },
         issues: [], slack: [], jobs: {}, forwards: {}, counters: {},
     };
 }

@@ -42,7 +42,7 @@ export function prepareStubs(): string {
         writeFileSync(join(building, file.replace(/\.ts$/, ".js")), output.outputText);
     }
     for (const tool of STUBBED_TOOLS) {
-        writeFileSync(join(building, "bin", tool), `#!/bin/sh\nNODE_PATH='${PROJECT_MODULES}' exec "$SCENARIO_STUB_NODE" '${join(directory, "main.js")}' ${tool} "$@"\n`);
+        writeFileSync(join(building, "bin", tool), `#!/bin/sh\nNODE_PATH='${PROJECT_MODULES}' NODE_COMPILE_CACHE='${join(directory, "compile-cache")}' exec "$SCENARIO_STUB_NODE" '${join(directory, "main.js")}' ${tool} "$@"\n`);
         chmodSync(join(building, "bin", tool), 0o755);
     }
     writeFileSync(join(building, "bin", "sleep"), SLEEP);

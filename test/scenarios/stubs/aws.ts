@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fail, ok, one, parseArgs, UnknownInvocation, type StubResult, type StubState } from "./state";
+import { fail, next, ok, one, parseArgs, UnknownInvocation, type StubResult, type StubState } from "./state";
 
 const serviceError = (code: string, operation: string, message: string) => fail(`\nAn error occurred (${code}) when calling the ${operation} operation: ${message}`, 254);
 
@@ -71,7 +71,7 @@ function metricData(state: StubState, flags: Record<string, string[]>): StubResu
 export function aws(state: StubState, args: string[]): StubResult {
     const { positional, flags } = parseArgs(args, [
         "--region", "--output", "--query", "--name", "--kubeconfig", "--repository-name", "--image-ids", "--db-instance-identifier",
-        "--db-snapshot-identifier", "--tags", "--metric-data-queries", "--start-time", "--end-time",
+        "--db-snapshot-identifier", "--tags", "--metric-data-queries", "--start-time", "--end-time", "--snapshot-type", "--max-items",
     ], ["--no-cli-pager"]);
     // --image-ids and --tags take several values: the parser keeps the first; gather the rest here.
     for (const name of ["--image-ids", "--tags"]) {
@@ -105,6 +105,24 @@ export function aws(state: StubState, args: string[]): StubResult {
             if (state.rds.snapshots[snapshot]) return serviceError("DBSnapshotAlreadyExists", "CreateDBSnapshot", `Cannot create the snapshot because a snapshot with the identifier ${snapshot} already exists.`);
             state.rds.snapshots[snapshot] = { instance, tags: flags["--tags"] ?? [] };
             return render({ DBSnapshot: { DBSnapshotIdentifier: snapshot, DBInstanceIdentifier: instance, Status: "creating", SnapshotType: "manual" } }, flags);
+        }
+        case "rds describe-db-snapshots": {
+            const id = one(flags, "--db-snapshot-identifier"), instance = one(flags, "--db-instance-identifier"), type = one(flags, "--snapshot-type");
+            if (id !== undefined && !state.rds.snapshots[id]) return serviceError("DBSnapshotNotFound", "DescribeDBSnapshots", `DBSnapshot ${id} not found.`);
+            const status = (name: string, s: StubState["rds"]["snapshots"][string]) => s.status
+                ?? (state.rds.snapshotOutcome === "available" ? next(state, `snapshot:${name}`, ["creating", "available"], "available") : state.rds.snapshotOutcome);
+            const found = Object.entries(state.rds.snapshots)
+                .filter(([name, s]) => (id === undefined || name === id) && (instance === undefined || s.instance === instance) && (type === undefined || (s.type ?? "manual") === type))
+                .slice(0, Number(one(flags, "--max-items") ?? 1000))
+                .map(([name, s]) => ({ DBSnapshotIdentifier: name, DBInstanceIdentifier: s.instance, Status: status(name, s), SnapshotType: s.type ?? "manual", SnapshotCreateTime: s.created ?? "2026-12-01T12:00:00.000Z", TagList: s.tags.map((t) => Object.fromEntries(t.split(",").map((kv) => kv.split("=")))) }));
+            return render({ DBSnapshots: found }, flags);
+        }
+        case "rds delete-db-snapshot": {
+            const id = one(flags, "--db-snapshot-identifier") ?? "";
+            const snapshot = state.rds.snapshots[id];
+            if (!snapshot) return serviceError("DBSnapshotNotFound", "DeleteDBSnapshot", `DBSnapshot ${id} not found.`);
+            delete state.rds.snapshots[id];
+            return render({ DBSnapshot: { DBSnapshotIdentifier: id, DBInstanceIdentifier: snapshot.instance, Status: "deleted" } }, flags);
         }
         case "rds wait": {
             const snapshot = one(flags, "--db-snapshot-identifier") ?? "";

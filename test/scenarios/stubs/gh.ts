@@ -1,7 +1,8 @@
 /**
  * The GitHub CLI, for `gh run list`, `gh run download` and `gh issue create` against the runs, artifacts and issues of
  * the state. It needs GH_TOKEN in a workflow (https://cli.github.com/manual/gh_help_environment); `--json` accepts
- * only the fields `gh run list` knows (https://cli.github.com/manual/gh_run_list); `--jq` runs the expression with jq.
+ * only the fields `gh run list` knows (https://cli.github.com/manual/gh_run_list); `--jq` runs the expression with jq
+ * (gh's own is gojq; the scripts' filters mean the same in both). `gh api PATH` answers from `state.api`.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -22,6 +23,13 @@ export function gh(state: StubState, args: string[]): StubResult {
     const { positional, flags } = parseArgs(args, ["--repo", "-R", "--workflow", "-w", "--status", "-s", "--limit", "-L", "--json", "--jq", "-q", "--name", "-n", "--dir", "-D", "--title", "-t", "--body", "-b", "--label", "-l"]);
     if (!process.env.GH_TOKEN && !process.env.GITHUB_TOKEN) {
         return fail("gh: To use GitHub CLI in a GitHub Actions workflow, set the GH_TOKEN environment variable. Example:\n  env:\n    GH_TOKEN: ${{ github.token }}", 4);
+    }
+    if (positional[0] === "api") {
+        // `gh api PATH [--jq EXPR]`: GET of a path the scenario answers (state.api); anything else is 404, as GitHub says.
+        const path = (positional[1] ?? "").replace(/^\//, "");
+        if (positional.length !== 2 || Object.keys(flags).some((f) => f !== "--jq" && f !== "-q")) throw new UnknownInvocation("gh api other than a GET of one path with --jq");
+        if (!(path in (state.api ?? {}))) return fail(`gh: Not Found (HTTP 404)\n{"message":"Not Found","documentation_url":"https://docs.github.com/rest","status":"404"}`);
+        return jq(state.api![path], one(flags, "--jq") ?? one(flags, "-q"));
     }
     const repo = one(flags, "--repo") ?? one(flags, "-R");
     if (repo !== state.github.repository) return fail(`HTTP 404: Not Found (https://api.github.com/repos/${repo ?? "(no --repo)"})`);

@@ -9,9 +9,35 @@ import { join } from "node:path";
 import { jsonPath } from "./jsonpath";
 import { fail, next, ok, one, parseArgs, UnknownInvocation, type DeploymentState, type StubResult, type StubState } from "./state";
 
-const VALUED = ["-n", "--namespace", "-o", "--output", "--timeout", "--type", "-p", "--patch", "-f", "--filename", "--tail", "--dry-run"];
+const VALUED = ["-n", "--namespace", "-o", "--output", "--timeout", "--type", "-p", "--patch", "-f", "--filename", "--tail", "--dry-run", "-l", "--selector"];
 
 const containerOf = (name: string, d: DeploymentState) => d.container ?? name.replace(/-(blue|green)$/, "");
+
+/** The pods' labels (the Deployment's selector): app, and the colour for a blue-green pair (infra/workloads). */
+const labelsOf = (name: string, d: DeploymentState): Record<string, string> => {
+    const colour = /-(blue|green)$/.exec(name)?.[1];
+    return d.labels ?? { app: containerOf(name, d), ...(colour ? { colour } : {}) };
+};
+
+/** Pod names as a ReplicaSet makes them (deployment-hash-suffix); the hash follows the image, as a new template's would. */
+function podsOf(state: StubState, name: string, d: DeploymentState): Record<string, unknown>[] {
+    const hash = [...d.image].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7).toString(36).slice(0, 9);
+    const replicas = d.replicas ?? 2;
+    const counter = state.counters[`unavailable:${name}`] ?? 0;
+    const list = d.unavailableReplicas === undefined ? [] : Array.isArray(d.unavailableReplicas) ? d.unavailableReplicas : [d.unavailableReplicas];
+    const unavailable = list.length === 0 ? 0 : list[Math.min(counter, list.length - 1)];
+    return Array.from({ length: replicas }, (_, i) => ({
+        apiVersion: "v1", kind: "Pod",
+        metadata: { name: `${name}-${hash}-${String.fromCharCode(97 + i)}${i}x9z`, namespace: state.namespace, labels: labelsOf(name, d) },
+        spec: { containers: [{ name: containerOf(name, d), image: d.image }] },
+        status: { phase: "Running", conditions: [{ type: "Ready", status: i < replicas - unavailable ? "True" : "False" }] },
+    }));
+}
+
+/** The Deployment a pod belongs to, by the pods the state's Deployments have now. */
+function deploymentOfPod(state: StubState, pod: string): string | undefined {
+    return Object.entries(state.deployments).find(([name, d]) => podsOf(state, name, d).some((p) => (p.metadata as { name: string }).name === pod))?.[0];
+}
 
 function deploymentObject(state: StubState, name: string, d: DeploymentState): Record<string, unknown> {
     const replicas = d.replicas ?? 2;
@@ -19,7 +45,7 @@ function deploymentObject(state: StubState, name: string, d: DeploymentState): R
     return {
         apiVersion: "apps/v1", kind: "Deployment",
         metadata: { name, namespace: state.namespace, generation: (d.history?.length ?? 0) + 1 },
-        spec: { replicas, template: { spec: { containers: [{ name: containerOf(name, d), image: d.image }] } } },
+        spec: { replicas, selector: { matchLabels: labelsOf(name, d) }, template: { metadata: { labels: labelsOf(name, d) }, spec: { containers: [{ name: containerOf(name, d), image: d.image }] } } },
         // Kubernetes omits zero-valued status counters, so an available Deployment has no unavailableReplicas.
         status: { replicas, availableReplicas: replicas - unavailable, readyReplicas: replicas - unavailable, ...(unavailable > 0 ? { unavailableReplicas: unavailable } : {}) },
     };
@@ -48,7 +74,7 @@ function resource(args: string[]): { kind: string; name?: string } {
     const slash = first.indexOf("/");
     const kind = (slash > 0 ? first.slice(0, slash) : first).toLowerCase();
     const name = slash > 0 ? first.slice(slash + 1) : second;
-    const canonical = ({ deployment: "deployment", deployments: "deployment", "deployment.apps": "deployment", service: "service", svc: "service", configmap: "configmap", cm: "configmap", job: "job", "job.batch": "job" } as Record<string, string>)[kind];
+    const canonical = ({ pod: "pod", pods: "pod", po: "pod", deployment: "deployment", deployments: "deployment", "deployment.apps": "deployment", service: "service", svc: "service", configmap: "configmap", cm: "configmap", job: "job", "job.batch": "job" } as Record<string, string>)[kind];
     if (!canonical) throw new UnknownInvocation(`resource kind ${kind} is not emulated`);
     return { kind: canonical, name };
 }
@@ -98,6 +124,18 @@ export function kubectl(state: StubState, args: string[], stdin?: string): StubR
     switch (verb) {
         case "get": {
             const { kind, name } = resource(rest);
+            const selector = one(flags, "-l") ?? one(flags, "--selector");
+            if (kind === "pod" && name === undefined && selector !== undefined && format === "json") {
+                // Equality selectors only (k=v,k2=v2): what the scripts build from a Deployment's matchLabels.
+                const wanted = selector.split(",").map((term) => {
+                    const match = /^([\w./-]+)=([\w.-]*)$/.exec(term);
+                    if (!match) throw new UnknownInvocation(`label selector ${term}`);
+                    return [match[1], match[2]] as const;
+                });
+                const items = Object.entries(state.deployments).flatMap(([n, d]) => podsOf(state, n, d))
+                    .filter((pod) => wanted.every(([k, v]) => (pod.metadata as { labels: Record<string, string> }).labels[k] === v));
+                return ok(`${JSON.stringify({ apiVersion: "v1", kind: "List", items, metadata: { resourceVersion: "" } }, null, 4)}\n`);
+            }
             if (name === undefined) {
                 if (kind !== "deployment" || format !== undefined) throw new UnknownInvocation(`listing ${kind} with -o ${format} is not emulated`);
                 const rows = Object.entries(state.deployments).map(([n, d]) => `${n}   ${d.replicas ?? 2}/${d.replicas ?? 2}   ${d.replicas ?? 2}   ${d.replicas ?? 2}   3d`);
@@ -145,10 +183,11 @@ export function kubectl(state: StubState, args: string[], stdin?: string): StubR
         case "port-forward": {
             const { kind, name } = resource([rest[0]]);
             const [local, remote] = (rest[1] ?? "").split(":");
-            if (kind !== "deployment" || !name || !local || !remote) throw new UnknownInvocation("port-forward other than deployment/NAME LOCAL:REMOTE");
-            if (!state.deployments[name]) return notFound(kind, name);
+            if ((kind !== "deployment" && kind !== "pod") || !name || !local || !remote) throw new UnknownInvocation("port-forward other than deployment/NAME or pod/NAME LOCAL:REMOTE");
+            const deployment = kind === "pod" ? deploymentOfPod(state, name) : state.deployments[name] ? name : undefined;
+            if (!deployment) return fail(`Error from server (NotFound): ${kind === "pod" ? "pods" : "deployments.apps"} "${name}" not found`);
             // Keyed by the calling shell: curl in the same script finds its own forward, never an older step's.
-            state.forwards[`${process.ppid}:${local}`] = name;
+            state.forwards[`${process.ppid}:${local}`] = deployment;
             return ok(`Forwarding from 127.0.0.1:${local} -> ${remote}\n`);
         }
         case "patch": {

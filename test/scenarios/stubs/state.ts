@@ -22,6 +22,8 @@ export interface DeploymentState {
     rollout?: RolloutOutcome | RolloutOutcome[];
     /** `.status.unavailableReplicas`, per read. */
     unavailableReplicas?: number | number[];
+    /** The pods' labels and the Deployment's selector (default: app, and colour for -blue/-green). */
+    labels?: Record<string, string>;
     /** The only path the pods answer (anything else: 404); default: any path. */
     healthPath?: string;
 }
@@ -58,7 +60,15 @@ export interface StubState {
     /** CloudWatch series: the nth get-metric-data call sees values[n] (the last repeats; none: no datapoints). */
     metrics: MetricSeries[];
     runs: RunRecord[];
-    rds: { instances: string[]; snapshotOutcome: "available" | "failed" | "creating"; snapshots: Record<string, { instance: string; tags: string[] }> };
+    /** `gh api PATH` → the JSON GitHub's REST API would answer (repos/OWNER/REPO/git/commits/SHA ...). */
+    api?: Record<string, unknown>;
+    rds: {
+        instances: string[];
+        /** How a new snapshot ends: what the waiter and describe-db-snapshots see. */
+        snapshotOutcome: "available" | "failed" | "creating";
+        /** Snapshots that exist, with their status and creation time (the run's own are added). */
+        snapshots: Record<string, { instance: string; tags: string[]; status?: string; created?: string; type?: string }>;
+    };
     issues: IssueRecord[];
     slack: { url: string; payload: string }[];
     /** Written by the stubs: Jobs created, port-forwards open, per-sequence counters. */
