@@ -52,8 +52,8 @@ const scenarioSchema = z.strictObject({
     /** The stack whose offline plan renders the workflows (the control stack commits them all). */
     stack: text.default("prod"),
     workflow: text,
-    /** One job, or several in order (later ones see earlier ones in `needs`). */
-    jobs: z.array(text).min(1),
+    /** One job, several in order (later ones see earlier ones in `needs`), or "all": every job of the workflow, in the order of its `needs`. */
+    jobs: z.union([z.array(text).min(1), z.literal("all")]),
     event: z.strictObject({
         name: text,
         ref: text.optional(),
@@ -140,7 +140,8 @@ export function loadScenario(file: string): Scenario {
     }
     const parsed = scenarioSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`${file}: ${z.prettifyError(parsed.error)}`);
-    const missing = parsed.data.jobs.filter((job) => !(job in parsed.data.expect.results));
+    const missing = parsed.data.jobs === "all" ? [] : parsed.data.jobs.filter((job) => !(job in parsed.data.expect.results));
+    if (Object.keys(parsed.data.expect.results).length === 0) throw new Error(`${file}: expect.results names no job`);
     if (missing.length > 0) throw new Error(`${file}: expect.results has no result for ${missing.join(", ")}`);
     return { ...parsed.data, file: resolve(file) };
 }

@@ -39,6 +39,26 @@ export function workflowFiles(stack: string): Promise<Record<string, string>> {
 
 interface Workflow { env?: Record<string, unknown>; on?: unknown; jobs: Record<string, WorkflowJob> }
 
+/**
+ * The jobs to run: the scenario's list, or with "all" every job that has steps, each after the jobs it needs (in
+ * declaration order otherwise); jobs that call a reusable workflow come from the scenario's `needs`.
+ */
+function jobOrder(scenario: Scenario, workflow: Workflow): string[] {
+    if (scenario.jobs !== "all") return scenario.jobs;
+    const order: string[] = [];
+    const visit = (id: string, path: string[]) => {
+        if (order.includes(id) || id in scenario.needs) return;
+        const job = workflow.jobs[id];
+        if (!job) throw new ScenarioError(`a job needs ${id}, which the workflow does not have`);
+        if (path.includes(id)) throw new ScenarioError(`the jobs' needs form a cycle: ${[...path, id].join(" → ")}`);
+        for (const need of needsOf(job)) visit(need, [...path, id]);
+        if (job.steps === undefined) throw new ScenarioError(`job ${id} calls a reusable workflow: give its result under needs`);
+        order.push(id);
+    };
+    for (const id of Object.keys(workflow.jobs)) visit(id, []);
+    return order;
+}
+
 async function execute(scenario: Scenario, root: string): Promise<Observed> {
     const files = await workflowFiles(scenario.stack);
     const path = `.github/workflows/${scenario.workflow}`;
@@ -65,7 +85,7 @@ async function execute(scenario: Scenario, root: string): Promise<Observed> {
     const results: Record<string, NeedResult> = { ...scenario.needs };
     const jobs: Observed["jobs"] = {};
     const missingVars = new Set<string>();
-    for (const id of scenario.jobs) {
+    for (const id of jobOrder(scenario, workflow)) {
         const job = workflow.jobs[id];
         if (!job) throw new ScenarioError(`${path} has no job ${id} (jobs: ${Object.keys(workflow.jobs).join(", ")})`);
         const needs: Record<string, NeedResult> = {};
@@ -82,6 +102,8 @@ async function execute(scenario: Scenario, root: string): Promise<Observed> {
         jobs[id] = run;
         results[id] = { result: run.result, outputs: run.outputs };
     }
+    const unknownJobs = Object.keys(scenario.expect.results).filter((id) => !(id in jobs));
+    if (unknownJobs.length > 0) throw new ScenarioError(`expect.results names jobs that did not run or do not exist: ${unknownJobs.join(", ")}`);
     const calls = readFileSync(callsFile, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as string[]);
     let unknown: Observed["unknown"] = [];
     try { unknown = readFileSync(`${callsFile}.unknown`, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as Observed["unknown"][number]); } catch { /* none */ }
@@ -131,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
     if (argv.includes("--list")) {
         for (const file of listScenarios()) {
             const scenario = loadScenario(file);
-            console.log(`${relative(process.cwd(), file)}\t${scenario.workflow} ${scenario.jobs.join(",")}\t${scenario.pending ? `(pending) ` : ""}${scenario.description}`);
+            console.log(`${relative(process.cwd(), file)}\t${scenario.workflow} ${scenario.jobs === "all" ? "(all jobs)" : scenario.jobs.join(",")}\t${scenario.pending ? `(pending) ` : ""}${scenario.description}`);
         }
         return 0;
     }
