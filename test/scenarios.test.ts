@@ -31,16 +31,19 @@ describe("pipeline scenarios", function () {
     this.timeout(120_000);
     let reports: Map<string, Promise<ScenarioReport>>;
     const wrong = join(SCENARIO_DIRECTORY, "fixtures", "wrong-expectation.yaml");
+    const stale = join(SCENARIO_DIRECTORY, "fixtures", "pending-but-holds.yaml");
 
     before(async () => {
         // The workflows come from the real prod plan (the control stack commits them), shared with the other tests.
         usePlanFiles("prod", realPlan("prod").then((plan) => plan.files));
         await workflowFiles("prod");
-        reports = runAll([...files, wrong]);
+        reports = runAll([...files, wrong, stale]);
     });
 
-    it("has the scenarios the pipeline promises, each loadable", () => {
-        assert.ok(files.length >= 8, `only ${files.length} scenarios`);
+    it("has a scenario for each behaviour the pipeline promises, each loadable", () => {
+        const names = files.map((file) => file.slice(SCENARIO_DIRECTORY.length + 1));
+        for (const name of ["dev-clean-deploy.yaml", "dev-smoke-failure.yaml", "prod-promotion.yaml", "prod-missing-digest.yaml", "prod-watch-breach.yaml",
+            "rollback-failure-incident.yaml", "rollback-prod-other-colour.yaml", "rollback-staging-digest.yaml"]) assert.ok(names.includes(name), `no ${name}`);
         for (const file of files) assert.doesNotThrow(() => loadScenario(file));
     });
 
@@ -60,6 +63,12 @@ describe("pipeline scenarios", function () {
         assert.ok(report.failures.some((f) => f.startsWith("no call matches /^kubectl -n platform rollout undo deployment/api$/")), report.failures.join("\n"));
         assert.ok(report.failures.some((f) => f.startsWith("deployment web: expected image")), report.failures.join("\n"));
         assert.equal(report.failures.length, 3, report.failures.join("\n"));
+    });
+
+    it("fails a pending scenario whose expectations all hold, so that `pending` goes once the behaviour arrives", async () => {
+        const report = await reports.get(stale)!;
+        assert.equal(report.status, "failed");
+        assert.match(report.failures.join("\n"), /every expectation now holds: remove `pending`/);
     });
 
     it("a stub fails loudly on an invocation it does not emulate, and logs it for the runner", () => {

@@ -174,10 +174,14 @@ export async function runJob(input: JobInput): Promise<JobRun> {
     return { id: input.id, result, outputs, steps, annotations, summary };
 }
 
-/** The job's `if:` over its needs: status functions look at the needed jobs' results. */
-export function jobWillRun(job: WorkflowJob, contexts: Contexts, needs: Record<string, NeedResult>): boolean {
+/**
+ * The job's `if:` over its needs: success() when every needed job succeeded, failure() when any ancestor failed
+ * ("If you have a chain of dependent jobs, failure() returns true if any ancestor job fails": github/docs
+ * content/actions/learn-github-actions/expressions.md, PR 12477).
+ */
+export function jobWillRun(job: WorkflowJob, contexts: Contexts, needs: Record<string, NeedResult>, ancestors: readonly JobResult[]): boolean {
     const results = Object.values(needs).map((n) => n.result);
-    const scope = new ExpressionScope({ ...contexts, needs }, { failed: results.includes("failure"), cancelled: results.includes("cancelled"), succeeded: results.every((r) => r === "success") });
+    const scope = new ExpressionScope({ ...contexts, needs }, { failed: ancestors.includes("failure"), cancelled: ancestors.includes("cancelled"), succeeded: results.every((r) => r === "success") });
     return scope.condition(job.if);
 }
 

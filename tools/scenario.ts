@@ -59,6 +59,13 @@ function jobOrder(scenario: Scenario, workflow: Workflow): string[] {
     return order;
 }
 
+function ancestorsOf(id: string, workflow: Workflow, seen = new Set<string>()): string[] {
+    for (const need of needsOf(workflow.jobs[id] ?? {})) {
+        if (!seen.has(need)) { seen.add(need); ancestorsOf(need, workflow, seen); }
+    }
+    return [...seen];
+}
+
 async function execute(scenario: Scenario, root: string): Promise<Observed> {
     const files = await workflowFiles(scenario.stack);
     const path = `.github/workflows/${scenario.workflow}`;
@@ -93,7 +100,7 @@ async function execute(scenario: Scenario, root: string): Promise<Observed> {
             if (!results[need]) throw new ScenarioError(`job ${id} needs ${need}: run it earlier in \`jobs\` or give its result under \`needs\``);
             needs[need] = results[need];
         }
-        if (!jobWillRun(job, { ...contexts, vars: scenario.vars }, needs)) {
+        if (!jobWillRun(job, { ...contexts, vars: scenario.vars }, needs, ancestorsOf(id, workflow).map((a) => results[a]?.result ?? "skipped"))) {
             jobs[id] = { result: "skipped" };
             results[id] = { result: "skipped", outputs: {} };
             continue;
