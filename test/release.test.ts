@@ -197,6 +197,8 @@ case "$*" in
   *"get service api -o jsonpath"*) cat "$RUNNER_TEMP/fix/live" ;;
   *"get deployment/"*"-o json"*) name=$(echo "$*" | sed -E 's#.*deployment/([^ ]+) .*#\\1#'); cat "$RUNNER_TEMP/fix/$name.json" ;;
 esac`;
+        // The registry holds every release's image: describe-images answers with the digest it was asked for.
+        const aws = `echo "aws $*" >> "$CALLS"; echo "$*" | sed -E 's#.*imageDigest=([^ ]+).*#\\1#'`;
         const running = (image: string) => JSON.stringify({ spec: { template: { spec: { containers: [{ name: "api", image }] } } } });
         const repository = "123456789012.dkr.ecr.us-east-1.amazonaws.com/platform-prod/api";
         const fixtures = (releases: [number, number][], deployments: Record<string, number>, live = "blue") => (temp: string) => {
@@ -211,26 +213,26 @@ esac`;
         const env = { SERVICE: "api", VERSION: "", REPOSITORY: repository, RELEASES: "{temp}/releases", K8S_NAMESPACE: "platform", ROLLOUT_TIMEOUT_SECONDS: "60" };
 
         it("rolling: skips the current release (even deployed twice) and never the newer one a rollback left", () => {
-            const afterUndo = runScript(ROLLBACK_PREPARE, { ...env, BLUE_GREEN: "false" }, { kubectl }, fixtures([[500, 2], [499, 2], [498, 1]], { api: 2 }));
+            const afterUndo = runScript(ROLLBACK_PREPARE, { ...env, BLUE_GREEN: "false" }, { kubectl, aws }, fixtures([[500, 2], [499, 2], [498, 1]], { api: 2 }));
             assert.equal(afterUndo.status, 0, afterUndo.stdout + afterUndo.stderr);
             assert.ok(afterUndo.calls.includes(`kubectl -n platform set image deployment/api api=${repository}@${digest(1)}`));
             assert.ok(!afterUndo.calls.some((call) => call.includes("rollout undo")));
             // Rolled back once already (runs 1 of 2 and 3): the next rollback goes further back, not forward to 3.
-            const again = runScript(ROLLBACK_PREPARE, { ...env, BLUE_GREEN: "false" }, { kubectl }, fixtures([[600, 3], [500, 2], [498, 1]], { api: 2 }));
+            const again = runScript(ROLLBACK_PREPARE, { ...env, BLUE_GREEN: "false" }, { kubectl, aws }, fixtures([[600, 3], [500, 2], [498, 1]], { api: 2 }));
             assert.equal(again.outputs.image, `${repository}@${digest(1)}`);
         });
 
         it("blue-green: the idle colour gets the previous release, whatever it ran (the failed one after a switch-back)", () => {
-            const result = runScript(ROLLBACK_PREPARE, { ...env, BLUE_GREEN: "true" }, { kubectl }, fixtures([[500, 2], [498, 1]], { "api-blue": 2, "api-green": 3 }));
+            const result = runScript(ROLLBACK_PREPARE, { ...env, BLUE_GREEN: "true" }, { kubectl, aws }, fixtures([[500, 2], [498, 1]], { "api-blue": 2, "api-green": 3 }));
             assert.equal(result.status, 0, result.stdout + result.stderr);
             assert.deepEqual([result.outputs.deployment, result.outputs.switch, result.outputs.previous, result.outputs.image], ["api-green", "green", "blue", `${repository}@${digest(1)}`]);
         });
 
         it("fails clearly with nothing before the current release, or a running digest no deploy recorded", () => {
-            const first = runScript(ROLLBACK_PREPARE, { ...env, BLUE_GREEN: "false" }, { kubectl }, fixtures([[500, 2], [498, 1]], { api: 1 }));
+            const first = runScript(ROLLBACK_PREPARE, { ...env, BLUE_GREEN: "false" }, { kubectl, aws }, fixtures([[500, 2], [498, 1]], { api: 1 }));
             assert.equal(first.status, 1);
             assert.match(first.stdout, /::error::no successful deploy of api before the current one \(run 498\) among the last 2: nothing to roll back to/);
-            const unknown = runScript(ROLLBACK_PREPARE, { ...env, BLUE_GREEN: "false" }, { kubectl }, fixtures([[500, 2]], { api: 7 }));
+            const unknown = runScript(ROLLBACK_PREPARE, { ...env, BLUE_GREEN: "false" }, { kubectl, aws }, fixtures([[500, 2]], { api: 7 }));
             assert.match(unknown.stdout, /which no successful deploy among the last 1 recorded: give the version/);
             assert.ok(!unknown.calls.some((call) => call.includes("set image")));
         });

@@ -72,6 +72,11 @@ else
   fi
 fi
 if ! [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]]; then echo "::error::no image digest for $SERVICE \${VERSION:-}"; exit 1; fi
+# A digest the registry does not hold would leave the Deployment's new pods failing to pull until the rollout times
+# out: refuse it before anything changes (describe-images fails with ImageNotFoundException).
+if ! aws ecr describe-images --repository-name "\${REPOSITORY#*/}" --image-ids imageDigest="$digest" --query 'imageDetails[0].imageDigest' --output text > /dev/null; then
+  echo "::error::$SERVICE: the registry has no image $digest: nothing was changed"; exit 1
+fi
 image="$REPOSITORY@$digest"
 kubectl -n "$K8S_NAMESPACE" set image "deployment/$deployment" "$SERVICE=$image"
 kubectl -n "$K8S_NAMESPACE" rollout status "deployment/$deployment" --timeout "\${ROLLOUT_TIMEOUT_SECONDS}s"
