@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { PlatformSettings } from "../infra/config";
 import { cronProblems } from "../infra/config/cron";
 import { EKS_VERSIONS, eksSupport, standardVersions } from "../infra/config/eks-versions";
-import { checkKubernetesVersion } from "../infra/config/rules-versions";
+import { checkCacheEngineVersion, checkKubernetesVersion } from "../infra/config/rules-versions";
 
 const on = (date: string) => new Date(`${date}T12:00:00Z`);
 const addMonths = (date: string, months: number) => {
@@ -66,6 +66,25 @@ describe("Kubernetes version rule", () => {
 
     it("says what to do when the calendar has run out", () => {
         assert.match(versionReport("1.36", "2027-09-01")[0][2], /has none left: add the current versions to infra\/config\/eks-versions\.ts/);
+    });
+});
+
+describe("cache engine version rule", () => {
+    const reports = (engine: string, engineVersion: string) => {
+        const found: string[] = [];
+        const settings = { cache: { engine, engineVersion } } as unknown as PlatformSettings;
+        checkCacheEngineVersion(settings, (path, value, message) => found.push(`${path.join(".")}: ${String(value)}: ${message}`));
+        return found;
+    };
+
+    it("accepts Redis OSS up to 7.1 and Valkey from 7.2", () => {
+        for (const [engine, version] of [["redis", "7.1"], ["redis", "6.2"], ["valkey", "7.2"], ["valkey", "8.0"]]) assert.deepEqual(reports(engine, version), [], `${engine} ${version}`);
+    });
+
+    it("refuses Valkey before 7.2 (the default 7.1 among them) and Redis OSS after 7.1", () => {
+        assert.match(reports("valkey", "7.1").join(), /^cache\.engineVersion: 7\.1: expected 7\.2 or later with cache\.engine valkey/);
+        assert.match(reports("redis", "8.0").join(), /^cache\.engineVersion: 8\.0: expected a Redis OSS version from 4\.0 to 7\.1/);
+        assert.match(reports("redis", "7.2").join(), /set cache\.engine to valkey/);
     });
 });
 
