@@ -86,6 +86,12 @@ describe("config", () => {
             expect: [/platform:cluster\.nodeGroups\.general\.instanceTypes: got \["t3\.medium","t4g\.medium"\]; expected instance types of one architecture/] },
         { title: "a Performance Insights retention RDS does not offer", stack: "prod", path: ["database", "performanceInsightsRetentionDays"], value: 30,
             expect: [/platform:database\.performanceInsightsRetentionDays: got 30; expected 7, a multiple of 31 up to 713 \(months\), or 731/] },
+        { title: "a Kubernetes version EKS no longer offers", stack: "prod", path: ["cluster", "kubernetesVersion"], value: "1.19",
+            expect: [/Pulumi\.prod\.yaml: platform:cluster\.kubernetesVersion: got "1\.19"; expected a version in EKS standard support today \([\d., ]+\): 1\.19 is older than every version/] },
+        { title: "a drift schedule whose minute is out of range", stack: "prod", path: ["deployments", "driftSchedule"], value: "61 * * * *",
+            expect: [/Pulumi\.prod\.yaml: platform:deployments\.driftSchedule: got "61 \* \* \* \*"; expected a five-field cron expression .*: the minute field's 61 is outside 0-59/] },
+        { title: "a Valkey cache on a Redis OSS version", stack: "dev", path: ["cache", "engine"], value: "valkey",
+            expect: [/Pulumi\.dev\.yaml: platform:cache\.engineVersion: got "7\.1"; expected 7\.2 or later with cache\.engine valkey/] },
         { title: "a missing key", stack: "dev", path: ["logs"], value: {},
             expect: [/platform:logs\.retentionDays: got nothing \(the key is missing\)/] },
     ];

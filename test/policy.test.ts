@@ -17,6 +17,11 @@ const restrictedPod = {
     securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
     containers: [{ name: "c", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
 };
+/** The default branch's ruleset as production's row of the design wants it, with some rules changed. */
+const mainRuleset = (rules: Record<string, unknown>) => resource("github:index/repositoryRuleset:RepositoryRuleset", {
+    conditions: { refName: { includes: ["~DEFAULT_BRANCH"] } },
+    rules: { pullRequest: { requiredApprovingReviewCount: 2, requireCodeOwnerReview: true }, requiredSignatures: true, requiredStatusChecks: { requiredChecks: [{ context: "ci" }] }, ...rules },
+});
 const workflow = (content: string) => resource("github:index/repositoryFile:RepositoryFile", { file: ".github/workflows/ci.yml", content });
 
 /** For every rule: resources that pass, resources that fail, and the context they are judged in. */
@@ -76,8 +81,32 @@ const CASES: Record<string, { pass: CheckedResource[]; fail: CheckedResource[]; 
         fail: [resource("github:index/repositoryEnvironment:RepositoryEnvironment", { reviewers: [{ teams: [1] }], preventSelfReview: false }), resource("github:index/repositoryEnvironment:RepositoryEnvironment", { preventSelfReview: true })],
     },
     "main-ruleset-strict": {
-        pass: [resource("github:index/repositoryRuleset:RepositoryRuleset", { conditions: { refName: { includes: ["~DEFAULT_BRANCH"] } }, rules: { pullRequest: { requiredApprovingReviewCount: 2 }, requiredSignatures: true, requiredStatusChecks: { requiredChecks: [{ context: "ci" }] } } })],
-        fail: [resource("github:index/repositoryRuleset:RepositoryRuleset", { conditions: { refName: { includes: ["~DEFAULT_BRANCH"] } }, rules: { pullRequest: { requiredApprovingReviewCount: 2 }, requiredStatusChecks: { requiredChecks: [] } } })],
+        pass: [mainRuleset({})],
+        fail: [
+            mainRuleset({ pullRequest: { requiredApprovingReviewCount: 1, requireCodeOwnerReview: true } }),
+            mainRuleset({ pullRequest: { requiredApprovingReviewCount: 2, requireCodeOwnerReview: false } }),
+            mainRuleset({ requiredSignatures: false }),
+            mainRuleset({ requiredStatusChecks: { requiredChecks: [] } }),
+            mainRuleset({ pullRequest: undefined }),
+        ],
+    },
+    "production-waf-on-public-load-balancer": {
+        pass: [
+            resource("aws:lb/loadBalancer:LoadBalancer", { internal: false, loadBalancerType: "application" }, "alb"),
+            // Internal and network load balancers are out of scope: nothing public to filter, or WAF cannot attach.
+            resource("aws:lb/loadBalancer:LoadBalancer", { internal: true }, "private"),
+            resource("aws:lb/loadBalancer:LoadBalancer", { internal: false, loadBalancerType: "network" }, "nlb"),
+        ],
+        fail: [
+            resource("aws:lb/loadBalancer:LoadBalancer", { internal: false }, "bare"),
+            resource("aws:lb/loadBalancer:LoadBalancer", { internal: false }, "stray"),
+        ],
+        context: () => context([
+            resource("aws:wafv2/webAcl:WebAcl", { scope: "REGIONAL" }, "acl"),
+            resource("aws:wafv2/webAclAssociation:WebAclAssociation", { resourceArn: "[computed: alb.arn]", webAclArn: "[computed: acl.arn]" }, "alb-waf"),
+            // Associated, but with an ACL that is not this stack's.
+            resource("aws:wafv2/webAclAssociation:WebAclAssociation", { resourceArn: "[computed: stray.arn]", webAclArn: "arn:aws:wafv2:us-east-1:111122223333:regional/webacl/other/x" }, "stray-waf"),
+        ]),
     },
     "workflow-jobs-explicit": {
         pass: [workflow("jobs:\n  a:\n    permissions: {}\n    timeout-minutes: 5\n    runs-on: ubuntu-latest\n")],
@@ -109,6 +138,29 @@ describe("policy pack", () => {
     it("judges production-only rules only in production", () => {
         const weak = resource("aws:rds/instance:Instance", { multiAz: false, backupRetentionPeriod: 7 });
         assert.deepEqual(rule("production-database-resilience").check(weak, context([], false)), []);
+        const unprotected = resource("aws:lb/loadBalancer:LoadBalancer", { internal: false }, "alb");
+        assert.deepEqual(rule("production-waf-on-public-load-balancer").check(unprotected, context([], false)), []);
+    });
+
+    it("prod's plan without its WAF association fails the WAF rule on its public load balancer, and only that", async () => {
+        const { project, config } = readStackConfig(PROJECT_DIRECTORY, "prod");
+        const real = await realPlan("prod");
+        const association = real.resources.filter((candidate) => candidate.type === "aws:wafv2/webAclAssociation:WebAclAssociation");
+        assert.equal(association.length, 1, "prod associates exactly one web ACL");
+        const stripped = { ...real, resources: real.resources.filter((candidate) => !association.includes(candidate)) };
+        const violations = checkPlan(stripped, parseConfig(project, "prod", config));
+        assert.deepEqual(violations.map((violation) => [violation.rule, violation.urn.split("::").pop(), violation.enforcement, violation.reason]),
+            [["production-waf-on-public-load-balancer", "platform-prod-edge", "mandatory", "internet-facing, and no WAF web ACL is associated with it"]]);
+    });
+
+    it("prod's main ruleset fails the strict rule when config lowers approvals or drops code-owner review", async () => {
+        const { project, config } = readStackConfig(PROJECT_DIRECTORY, "prod");
+        const real = await realPlan("prod");
+        const weakened = { ...real, resources: real.resources.map((candidate) => candidate.type === "github:index/repositoryRuleset:RepositoryRuleset" && candidate.name.endsWith("-branch-main")
+            ? { ...candidate, inputs: { ...candidate.inputs, rules: { ...(candidate.inputs.rules as object), pullRequest: { requiredApprovingReviewCount: 1, requireCodeOwnerReview: false } } } }
+            : candidate) };
+        const reasons = checkPlan(weakened, parseConfig(project, "prod", config)).map((violation) => `${violation.rule}: ${violation.reason}`);
+        assert.deepEqual(reasons, ["main-ruleset-strict: 1 approval(s) required, fewer than 2", "main-ruleset-strict: a code owner's review is not required"]);
     });
 
     for (const stack of STACKS) {

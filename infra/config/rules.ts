@@ -8,6 +8,7 @@ import { VARIABLES } from "../../github/workflows/names";
 import { isGraviton } from "../cluster/nodes";
 import { parseIpv4Cidr } from "./cidr";
 import { checkWorkloads } from "./rules-workloads";
+import { checkVersions } from "./rules-versions";
 
 export type Report = (path: (string | number)[], input: unknown, message: string) => void;
 
@@ -95,6 +96,7 @@ export function checkConsistency(settings: Settings, report: Report): void {
         report(["deployments", "runner"], "hosted", "expected agent-pool: the cluster's API endpoint is private (cluster.operatorAccess opens it to an operator for a few days at most), and Pulumi Deployments' hosted runners run outside the VPC, so the Kubernetes resources of every preview, update and drift check would fail");
     }
     checkOperatorAccess(settings, report, new Date());
+    checkVersions(settings, report, new Date());
 
     if (settings.deployments.driftAutoRemediate && settings.github.branch === settings.repository.defaultBranch) {
         report(["deployments", "driftAutoRemediate"], true,

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { isIpv4Cidr } from "./cidr";
 import { ciSchema, deliverySchema } from "./pipeline";
+import { cronProblems } from "./cron";
 
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy, `retentionInDays`). */
 export const CLOUDWATCH_RETENTION_DAYS = [
@@ -34,6 +35,14 @@ const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "expected an A
 const iamRoleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, "expected an IAM role name (letters, digits, +=,.@_-, at most 64)");
 
 const githubId = z.number().int().positive();
+
+/** A five-field cron expression, each field in its range (cron.ts says which syntax and why). */
+const cronExpression = z.string().superRefine((expression, context) => {
+    const problems = cronProblems(expression);
+    if (problems.length > 0) {
+        context.addIssue({ code: "custom", input: expression, message: `expected a five-field cron expression in UTC (minute 0-59, hour 0-23, day-of-month 1-31, month 1-12, day-of-week 0-6) such as 0 6 * * *: ${problems.join("; ")}` });
+    }
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 // Project config (Pulumi.yaml)
@@ -361,7 +370,7 @@ export const deploymentsSchema = z.strictObject({
     /** Run `pulumi preview` on pull requests and comment the result. */
     previewPullRequests: z.boolean(),
     /** When drift detection runs (cron, UTC). */
-    driftSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, "expected a five-field cron expression such as 0 6 * * *"),
+    driftSchedule: cronExpression,
     /** Let drift detection run `pulumi up` to undo drift; never in staging and prod, where drift is reviewed. */
     driftAutoRemediate: z.boolean(),
     /** Destroy a short-lived review stack at this time (ISO 8601); absent: no TTL schedule. */

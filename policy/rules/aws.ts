@@ -19,12 +19,19 @@ const T = {
     ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     groupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
     loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+    webAcl: "aws:wafv2/webAcl:WebAcl",
+    webAclAssociation: "aws:wafv2/webAclAssociation:WebAclAssociation",
 } as const;
 
 const OPEN = ["0.0.0.0/0", "::/0"];
 const companions = (context: PolicyContext, type: string, of: CheckedResource): CheckedResource[] =>
     context.resources.filter((candidate) => candidate.type === type && referencesTo(of).includes(String(candidate.inputs.bucket)));
 const isReplica = (db: CheckedResource): boolean => Boolean(db.inputs.replicateSourceDb);
+/**
+ * How another resource names this one's ARN: the plan's placeholder offline, the real ARN in the policy pack (whose
+ * resources carry their outputs once created; during a preview an unknown ARN makes the pack skip the rule).
+ */
+const arnReferences = (resource: CheckedResource): unknown[] => [...referencesTo(resource, ["arn", "id"]), ...(typeof resource.inputs.arn === "string" ? [resource.inputs.arn] : [])];
 
 export const AWS_RULES: Rule[] = [
     {
@@ -129,6 +136,22 @@ export const AWS_RULES: Rule[] = [
                 .filter((statement) => statement.Effect === "Deny" && JSON.stringify(statement.Condition ?? {}).includes('"aws:SecureTransport":"false"'));
             if (denies.length === 0) problems.push("the bucket policy does not deny requests without TLS");
             return problems;
+        },
+    },
+    {
+        name: "production-waf-on-public-load-balancer",
+        description: "In production, every internet-facing application load balancer has a WAF web ACL associated",
+        appliesTo: [T.loadBalancer],
+        check(resource, context) {
+            // WAF protects application load balancers only (https://docs.aws.amazon.com/waf/latest/developerguide/how-aws-waf-works-resources.html);
+            // `internal` defaults to false, so an absent value is internet-facing.
+            const application = (resource.inputs.loadBalancerType ?? "application") === "application";
+            if (!context.production || !application || resource.inputs.internal === true) return [];
+            const self = arnReferences(resource);
+            const acls = context.resources.filter((candidate) => candidate.type === T.webAcl).flatMap(arnReferences);
+            const associations = context.resources.filter((candidate) => candidate.type === T.webAclAssociation && self.includes(candidate.inputs.resourceArn));
+            if (associations.length === 0) return ["internet-facing, and no WAF web ACL is associated with it"];
+            return associations.some((association) => acls.includes(association.inputs.webAclArn)) ? [] : ["its WAF association names no web ACL of this stack"];
         },
     },
     {

@@ -8,6 +8,9 @@ const T = {
     file: "github:index/repositoryFile:RepositoryFile",
 } as const;
 
+/** Approvals a change to the default branch needs (design, section 4: production's branch rules). */
+export const MAIN_APPROVALS = 2;
+
 const isWorkflow = (file: unknown): boolean => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(String(file));
 type Jobs = Record<string, Record<string, unknown>>;
 function jobsOf(content: unknown): Jobs | undefined {
@@ -35,14 +38,27 @@ export const GITHUB_RULES: Rule[] = [
     },
     {
         name: "main-ruleset-strict",
-        description: "The default branch's ruleset requires reviews, signed commits and status checks",
+        description: "The default branch's ruleset requires two approvals, a code owner's review, signed commits and status checks",
         appliesTo: [T.ruleset],
+        // The default branch is what deploys to production (the environment whose branch it is, infra/config/rules.ts), so
+        // its ruleset is held to production's row of the design: 2 approvals, all checks, signed commits. Field names are
+        // the provider's (github.RepositoryRuleset `rules.pullRequest.requiredApprovingReviewCount`,
+        // `requireCodeOwnerReview`, `rules.requiredSignatures`); GitHub's rule types are `pull_request`
+        // (required_approving_review_count, require_code_owner_review) and `required_signatures`
+        // (GitHub's OpenAPI description, github/rest-api-description, schemas repository-rule-pull-request and
+        // repository-rule-required-signatures; provider fields in node_modules/@pulumi/github/types/input.d.ts).
         check(resource) {
             const includes = ((resource.inputs.conditions as { refName?: { includes?: string[] } } | undefined)?.refName?.includes ?? []);
             if (!includes.some((ref) => ref === "~DEFAULT_BRANCH" || ref === "refs/heads/main")) return [];
-            const rules = (resource.inputs.rules ?? {}) as { pullRequest?: { requiredApprovingReviewCount?: number }; requiredSignatures?: boolean; requiredStatusChecks?: { requiredChecks?: unknown[] } };
+            const rules = (resource.inputs.rules ?? {}) as {
+                pullRequest?: { requiredApprovingReviewCount?: number; requireCodeOwnerReview?: boolean };
+                requiredSignatures?: boolean;
+                requiredStatusChecks?: { requiredChecks?: unknown[] };
+            };
+            const approvals = Number(rules.pullRequest?.requiredApprovingReviewCount ?? 0);
             return [
-                ...(Number(rules.pullRequest?.requiredApprovingReviewCount ?? 0) < 1 ? ["pull request reviews are not required"] : []),
+                ...(approvals < MAIN_APPROVALS ? [approvals === 0 ? "pull request reviews are not required" : `${approvals} approval(s) required, fewer than ${MAIN_APPROVALS}`] : []),
+                ...(rules.pullRequest?.requireCodeOwnerReview !== true ? ["a code owner's review is not required"] : []),
                 ...(rules.requiredSignatures !== true ? ["signed commits are not required"] : []),
                 ...((rules.requiredStatusChecks?.requiredChecks ?? []).length === 0 ? ["no status check is required"] : []),
             ];
