@@ -74,7 +74,8 @@ describe("workflows", () => {
         assert.deepEqual(security.jobs.codeql.strategy.matrix.language, ["javascript-typescript", "python"]);
         const review = security.jobs["dependency-review"];
         assert.equal(review.if, "github.event_name == 'pull_request'");
-        assert.equal(review.steps[1].with["allow-licenses"], "MIT, Apache-2.0, BSD-2-Clause, BSD-3-Clause, ISC, 0BSD");
+        // The allow-list of Pulumi.yaml, in its order (ci.licenseAllowList).
+        assert.equal(review.steps[1].with["allow-licenses"], "MIT, Apache-2.0, BSD-2-Clause, BSD-3-Clause, ISC, 0BSD, BlueOak-1.0.0, Python-2.0, CC-BY-4.0");
         for (const job of ["trivy-fs", "trivy-iac"]) {
             const steps = security.jobs[job].steps as { uses: string; with: Record<string, string> }[];
             assert.equal(steps[1].with.severity, "CRITICAL,HIGH");
