@@ -45,7 +45,7 @@ export class IamModel {
         return this.plansOf(ecr[1]).some((plan) => plan.resources.some((candidate) => candidate.type === "aws:ecr/repository:Repository" && candidate.inputs.name === ecr[2]));
     }
 
-    /** The resource policy that guards a resource: an ECR repository's policy or a KMS key's policy. */
+    /** The resource policy that guards a resource: an ECR repository's policy, a KMS key's policy, a role's trust policy. */
     resourcePolicy(resource: string): unknown {
         const ecr = /^arn:aws:ecr:[^:]+:(\d+):repository\/(.+)$/.exec(resource);
         for (const plan of this.plansOf(accountOfArn(resource))) {
@@ -53,6 +53,11 @@ export class IamModel {
             if (ecr) {
                 const policy = plan.resources.find((candidate) => candidate.type === "aws:ecr/repositoryPolicy:RepositoryPolicy" && candidate.inputs.repository === ecr[2]);
                 if (policy) return this.json(plan, policy.inputs.policy);
+            }
+            // sts:AssumeRole is authorized by the target role's trust policy as its resource policy.
+            if (resource.startsWith("arn:aws:iam::")) {
+                const role = plan.resources.find((candidate) => candidate.type === "aws:iam/role:Role" && concrete(`[computed: ${candidate.name}.arn]`) === resource);
+                if (role) return this.json(plan, role.inputs.assumeRolePolicy);
             }
             if (resource.startsWith("arn:aws:kms:")) {
                 const key = plan.resources.find((candidate) => candidate.type === "aws:kms/key:Key" && concrete(`[computed: ${candidate.name}.arn]`) === resource);

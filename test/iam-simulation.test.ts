@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import type { Plan } from "../tools/mock-engine";
 import { concreteValues, placeOf, repositoryArnOfUri, secretSuffixOf } from "./iam-arns";
 import { COMMANDS, environmentsOf, scriptCalls, workflowCalls, type AwsCall } from "./iam-calls";
+import { catalogueFindings, policiesOf } from "./iam-catalogue";
 import { IamModel } from "./iam-model";
 import { STACKS, plan, projectCopy, realPlan } from "./harness";
 
@@ -78,4 +79,152 @@ describe("least privilege by IAM simulation", function () {
             });
         });
     }
+});
+
+/** The concrete ARN of a planned resource's attribute, through the one helper. */
+const arnOf = (p: Plan, name: string, attribute = "arn") => concreteValues(p)(`[computed: ${name}.${attribute}]`);
+const byStack = (plans: readonly Plan[]) => Object.fromEntries(plans.map((p) => [p.stack, p])) as Record<(typeof STACKS)[number], Plan>;
+
+describe("what must stay denied", function () {
+    this.timeout(60_000);
+
+    for (const [topology, plansOf] of Object.entries(TOPOLOGIES)) {
+        describe(topology, () => {
+            it("no environment's deploy role pushes to another environment's registry", async () => {
+                const plans = await plansOf();
+                const model = new IamModel(plans);
+                const stacks = byStack(plans);
+                for (const from of STACKS) {
+                    for (const to of STACKS.filter((other) => other !== from)) {
+                        const repository = arnOf(stacks[to], `platform-${to}-registry-api`);
+                        for (const action of ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:CompleteLayerUpload"]) {
+                            const { decision } = await model.decide(arnOf(stacks[from], `platform-${from}-identity-deploy`), action, repository);
+                            assert.notEqual(decision, "Allowed", `${from} ${action} ${repository}`);
+                        }
+                    }
+                }
+            });
+
+            it("no deploy role snapshots another environment's database, nor assumes another role", async () => {
+                const plans = await plansOf();
+                const model = new IamModel(plans);
+                const stacks = byStack(plans);
+                for (const from of STACKS) {
+                    const role = arnOf(stacks[from], `platform-${from}-identity-deploy`);
+                    for (const to of STACKS.filter((other) => other !== from)) {
+                        const database = arnOf(stacks[to], `platform-${to}-postgres`);
+                        assert.notEqual((await model.decide(role, "rds:CreateDBSnapshot", database)).decision, "Allowed", `${from} snapshots ${database}`);
+                        const other = arnOf(stacks[to], `platform-${to}-identity-deploy`);
+                        assert.notEqual((await model.decide(role, "sts:AssumeRole", other)).decision, "Allowed", `${from} assumes ${other}`);
+                    }
+                    const deployments = arnOf(stacks[from], `platform-${from}-identity-deployments`);
+                    assert.notEqual((await model.decide(role, "sts:AssumeRole", deployments)).decision, "Allowed", `${from} assumes ${deployments}`);
+                }
+            });
+
+            it("no workload role reads another service's secrets; only services that use postgres read its master secret", async () => {
+                const plans = await plansOf();
+                const model = new IamModel(plans);
+                for (const p of plans) {
+                    const prefix = `platform-${p.stack}`;
+                    const secretOf = (service: string) => arnOf(p, `${prefix}-backups-settings-${service}`);
+                    const master = arnOf(p, `${prefix}-postgres`, "masterUserSecrets[0].secretArn");
+                    const read = async (service: string, secret: string) => (await model.decide(arnOf(p, `${prefix}-workloads-${service}`), "secretsmanager:GetSecretValue", secret)).decision;
+                    for (const service of ["api", "web", "worker"]) {
+                        assert.equal(await read(service, secretOf(service)), "Allowed", `${service} reads its own settings`);
+                        for (const other of ["api", "web", "worker"].filter((candidate) => candidate !== service)) {
+                            assert.notEqual(await read(service, secretOf(other)), "Allowed", `${p.stack} ${service} reads ${other}'s settings`);
+                        }
+                    }
+                    assert.notEqual(await read("web", master), "Allowed", "web does not use postgres");
+                    // finding: api and worker (`uses: [postgres]`) read the database's master user secret: the
+                    // application runs as the master user, which can do anything in the instance. Least privilege needs
+                    // an application user of its own (a secret per service) and the master secret for migrations only.
+                    assert.equal(await read("api", master), "Allowed", "finding: api reads the master user secret");
+                    assert.equal(await read("worker", master), "Allowed", "finding: worker reads the master user secret");
+                    for (const other of plans.filter((candidate) => candidate !== p)) {
+                        assert.notEqual(await read("api", arnOf(other, `platform-${other.stack}-backups-settings-api`)), "Allowed", `${p.stack} api reads ${other.stack}'s`);
+                    }
+                }
+            });
+        });
+    }
+
+    it("finding: production's promotion cannot list staging's images across accounts, even with --registry-id", async () => {
+        const plans = await TOPOLOGIES["three accounts"]();
+        const model = new IamModel(plans);
+        const stacks = byStack(plans);
+        const source = arnOf(stacks.staging, "platform-staging-registry-api");
+        const role = arnOf(stacks.prod, "platform-prod-identity-deploy");
+        // Pull is granted both sides (production's identity policy, staging's repository policy to production's account)...
+        assert.equal((await model.decide(role, "ecr:BatchGetImage", source)).decision, "Allowed");
+        // ...but staging's repository policy does not grant DescribeImages, which the promotion's has_image calls:
+        // cross-account, both sides must allow (IAM User Guide, "Cross-account policy evaluation logic").
+        assert.equal((await model.decide(role, "ecr:DescribeImages", source)).decision, "ImplicitlyDenied", "finding: staging's repository policy lacks ecr:DescribeImages for the promoting account");
+    });
+});
+
+describe("the simulation's own checks", function () {
+    this.timeout(60_000);
+
+    it("builds concrete ARNs in AWS's formats, the secret's with the six characters Secrets Manager appends", async () => {
+        const prod = await realPlan("prod");
+        const { account, region } = placeOf(prod);
+        assert.equal(arnOf(prod, "platform-prod-identity-deploy"), `arn:aws:iam::${account}:role/GitHubActions-Prod`);
+        assert.equal(arnOf(prod, "platform-prod-registry-api"), `arn:aws:ecr:${region}:${account}:repository/platform-prod/api`);
+        assert.equal(repositoryArnOfUri(arnOf(prod, "platform-prod-registry-api", "repositoryUrl")), arnOf(prod, "platform-prod-registry-api"));
+        assert.equal(arnOf(prod, "platform-prod-postgres"), `arn:aws:rds:${region}:${account}:db:platform-prod-postgres`);
+        assert.match(arnOf(prod, "platform-prod-keys-secrets"), new RegExp(`^arn:aws:kms:${region}:${account}:key/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$`));
+        assert.match(arnOf(prod, "platform-prod-backups-settings-api"), new RegExp(`^arn:aws:secretsmanager:${region}:${account}:secret:platform-prod/api/settings-[A-Za-z0-9]{6}$`));
+        assert.match(arnOf(prod, "platform-prod-postgres", "masterUserSecrets[0].secretArn"), /:secret:rds!db-[0-9a-f-]{36}-[A-Za-z0-9]{6}$/);
+        assert.equal(arnOf(prod, "platform-prod-cluster", "eksCluster.arn"), `arn:aws:eks:${region}:${account}:cluster/platform-prod-eks`);
+        assert.notEqual(secretSuffixOf("a"), secretSuffixOf("b"));
+        assert.throws(() => concreteValues(prod)("[computed: platform-prod-edge.arnSuffix]"), /no documented format/);
+    });
+
+    it("reports a command the mapping table does not know, and binds a function's $1 at each call site", () => {
+        const context = { account: "111122223333", region: "us-east-1" };
+        const unknown = scriptCalls("set -euo pipefail\naws s3 cp x s3://bucket/x\ndocker push \"$IMAGE\"", {}, context);
+        assert.deepEqual(unknown.unknown, ["aws s3 cp", "docker push"]);
+        const bound = scriptCalls("has() { aws ecr describe-images --repository-name \"${1#*/}\" > /dev/null; }\nhas \"$REPO\" || exit 1",
+            { REPO: "444455556666.dkr.ecr.us-east-1.amazonaws.com/platform-staging/api" }, context);
+        assert.deepEqual(bound.calls.map((call) => call.resource), ["arn:aws:ecr:us-east-1:111122223333:repository/platform-staging/api"]);
+        assert.ok(Object.keys(COMMANDS).every((command) => COMMANDS[command].source.startsWith("https://")));
+    });
+
+    it("a workflow call outside a role's policy is found denied", async () => {
+        const plans = await TOPOLOGIES["three accounts"]();
+        const stacks = byStack(plans);
+        const narrowed = structuredClone(plans);
+        const prodCopy = narrowed.find((p) => p.stack === "prod")!;
+        const policy = resourceOf(prodCopy, "aws:iam/rolePolicy:RolePolicy", "identity-deploy");
+        policy.inputs.policy = String(policy.inputs.policy).replace("\"cloudwatch:GetMetricData\"", "\"cloudwatch:GetMetricStatistics\"");
+        const model = new IamModel(narrowed);
+        assert.equal((await model.decide(arnOf(stacks.prod, "platform-prod-identity-deploy"), "cloudwatch:GetMetricData", "*")).decision, "ImplicitlyDenied");
+    });
+});
+
+describe("every action and condition key exists in AWS's catalogue", function () {
+    this.timeout(60_000);
+
+    it("in every policy of every plan, in both topologies", async () => {
+        for (const plansOf of Object.values(TOPOLOGIES)) {
+            const plans = await plansOf();
+            assert.ok(plans.every((p) => policiesOf(p).length >= 20), "the policies are found");
+            assert.deepEqual(await catalogueFindings(plans), []);
+        }
+    });
+
+    it("finds a misspelt action, a wildcard that matches nothing and an unknown condition key", async () => {
+        const copy = structuredClone(await realPlan("dev"));
+        const policy = resourceOf(copy, "aws:iam/rolePolicy:RolePolicy", "identity-deploy");
+        policy.inputs.policy = String(policy.inputs.policy).replace("ecr:GetAuthorizationToken", "ecr:GetAuthorisationToken").replace("\"ecr:PutImage\"", "\"ecr:Put*Imag\"");
+        const key = resourceOf(copy, "aws:kms/key:Key", "keys-alerts");
+        key.inputs.policy = String(key.inputs.policy).replace("aws:SourceAccount", "aws:SourceAcount");
+        const findings = await catalogueFindings([copy]);
+        assert.equal(findings.length, 3, findings.join("\n"));
+        for (const expected of [/unknown action ecr:GetAuthorisationToken$/, /ecr:Put\*Imag matches no action$/, /unknown condition key aws:SourceAcount$/]) {
+            assert.ok(findings.some((finding) => expected.test(finding)), `${expected} in ${findings.join("\n")}`);
+        }
+    });
 });
