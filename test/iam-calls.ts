@@ -226,12 +226,26 @@ interface Step { uses?: string; run?: string; with?: Record<string, unknown>; en
 interface Job { uses?: string; with?: Record<string, string>; environment?: string | { name: string }; env?: Record<string, string>; steps?: Step[]; strategy?: { matrix?: { include?: Scope[] } } }
 interface Workflow { jobs: Record<string, Job> }
 
-export interface WorkflowScan { calls: AwsCall[]; unknown: string[]; withoutRole: string[] }
+export interface WorkflowScan {
+    calls: AwsCall[];
+    unknown: string[];
+    withoutRole: string[];
+    /** Registry operations (docker, and actions that pull or push) on a registry the job's docker client has no login for. */
+    notLoggedIn: string[];
+}
+
+/**
+ * amazon-ecr-login logs docker in to the registries of its `registries` input (account ids), by default only the
+ * caller's own; another account's registry must be listed (aws-actions/amazon-ecr-login action.yml, input `registries`,
+ * and its README, "Login to ECR on multiple AWS accounts").
+ */
+const REGISTRY_ACTIONS = new Set(["docker/build-push-action", "aquasecurity/trivy-action", "anchore/sbom-action", "actions/attest-build-provenance"]);
+const isRegistryOperation = (origin: string) => origin.startsWith("docker ") || REGISTRY_ACTIONS.has(origin);
 
 /** The AWS calls of every job of the control stack's workflows, each in every environment that runs the job. */
 export function workflowCalls(files: Record<string, string>, environments: Map<string, EnvironmentOfStack>): WorkflowScan {
     const workflows = Object.entries(files).filter(([path]) => /^\.github\/workflows\/[^/]+\.ya?ml$/.test(path)).map(([path, text]) => [path, parse(text) as Workflow] as const);
-    const scan: WorkflowScan = { calls: [], unknown: [], withoutRole: [] };
+    const scan: WorkflowScan = { calls: [], unknown: [], withoutRole: [], notLoggedIn: [] };
     for (const [path, workflow] of workflows) {
         // A reusable workflow runs in the environments its callers pass it.
         const callers = workflows.flatMap(([, other]) => Object.values(other.jobs)).filter((job) => job.uses === `./${path}`);
@@ -247,7 +261,9 @@ export function workflowCalls(files: Record<string, string>, environments: Map<s
                     const jobEnv = Object.fromEntries(Object.entries(job.env ?? {}).map(([key, value]) => [key, expression(String(value), base)]));
                     const assumes = (job.steps ?? []).some((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
                     const found: { origin: string; action: string; resource: string }[] = [];
+                    const loggedIn = new Set<string>();
                     for (const step of job.steps ?? []) {
+                        const before = found.length;
                         const scope = { ...base, env: jobEnv };
                         const stepEnv = { ...jobEnv, ...Object.fromEntries(Object.entries(step.env ?? {}).map(([key, value]) => [key, expression(String(value), scope)])) };
                         if (step.run) {
@@ -261,6 +277,11 @@ export function workflowCalls(files: Record<string, string>, environments: Map<s
                             const mapper = ACTIONS[action];
                             if (mapper) found.push(...mapper(inputs, context).map(([iamAction, resource]) => ({ origin: action, action: iamAction, resource })));
                             else if (action.startsWith("aws-actions/") || Object.values(inputs).some((value) => /\.dkr\.ecr\./.test(value))) scan.unknown.push(`${path} ${id}: uses ${action}`);
+                            if (action === "aws-actions/amazon-ecr-login") for (const account of (inputs.registries ?? context.account).split(",")) loggedIn.add(account.trim());
+                        }
+                        for (const call of found.slice(before).filter((candidate) => isRegistryOperation(candidate.origin))) {
+                            const account = call.resource.split(":")[4];
+                            if (!loggedIn.has(account)) scan.notLoggedIn.push(`${path} ${id} [${name}]: ${call.origin.split(" --")[0]} on ${account}'s registry`);
                         }
                     }
                     if (found.length > 0 && (!assumes || !environment)) scan.withoutRole.push(`${path} ${id}`);
