@@ -180,6 +180,36 @@ describe("what must stay denied", function () {
     });
 });
 
+describe("the fixes proposed for the findings", function () {
+    this.timeout(60_000);
+
+    it("let production's promotion through in three accounts: --registry-id, the login's registries, DescribeImages for the promoting account", async () => {
+        const plans = structuredClone(await TOPOLOGIES["three accounts"]());
+        const stacks = byStack(plans);
+        const [staging, prod] = [placeOf(stacks.staging).account, placeOf(stacks.prod).account];
+        const files = stacks.prod.files;
+        const path = ".github/workflows/deploy-production.yml";
+        // github/workflows/release-scripts.ts (PROMOTE) and github/workflows/deploy.ts (promotionSteps), as proposed.
+        files[path] = files[path]
+            .replaceAll('aws ecr describe-images --repository-name "${1#*/}"', 'aws ecr describe-images --registry-id "${1%%.*}" --repository-name "${1#*/}"')
+            .replace(/(- name: Log in to ECR\n\s+uses: aws-actions\/amazon-ecr-login@\S+ # \S+)\n/, `$1\n        with:\n          registries: "${prod},${staging}"\n`);
+        // infra/registry/policies.ts, as proposed: DescribeImages beside the pull actions.
+        for (const policy of stacks.staging.resources.filter((resource) => resource.type === "aws:ecr/repositoryPolicy:RepositoryPolicy")) {
+            policy.inputs.policy = String(policy.inputs.policy).replace('"ecr:BatchCheckLayerAvailability"]', '"ecr:BatchCheckLayerAvailability","ecr:DescribeImages"]');
+        }
+        const model = new IamModel(plans);
+        const environments = environmentsOf(plans);
+        const scan = workflowCalls(files, environments);
+        assert.deepEqual(scan.notLoggedIn, []);
+        const promotion = scan.calls.filter((call) => call.workflow === path);
+        assert.ok(promotion.some((call) => call.action === "ecr:DescribeImages" && call.resource.includes(`:${staging}:repository/`)));
+        for (const call of promotion) {
+            assert.ok(model.exists(call.resource), call.resource);
+            assert.equal((await model.decide(environments.get(call.environment)!.roleArn, call.action, call.resource)).decision, "Allowed", `${call.action} ${call.resource}`);
+        }
+    });
+});
+
 describe("the simulation's own checks", function () {
     this.timeout(60_000);
 
