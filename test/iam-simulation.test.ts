@@ -238,6 +238,15 @@ describe("the simulation's own checks", function () {
         assert.ok(Object.keys(COMMANDS).every((command) => COMMANDS[command].source.startsWith("https://")));
     });
 
+    it("fails the scan of a rendered workflow that gains a call the table does not know", async () => {
+        const plans = await TOPOLOGIES["three accounts"]();
+        const files = { ...control(plans).files };
+        const path = ".github/workflows/deploy-dev.yml";
+        files[path] = files[path].replace('aws eks update-kubeconfig --name "$EKS_CLUSTER_NAME" --region "$AWS_REGION"',
+            'aws eks update-kubeconfig --name "$EKS_CLUSTER_NAME" --region "$AWS_REGION"\n          aws ssm get-parameter --name /platform/flag');
+        assert.deepEqual(workflowCalls(files, environmentsOf(plans)).unknown, [`${path} deploy: aws ssm get-parameter`]);
+    });
+
     it("a workflow call outside a role's policy is found denied", async () => {
         const plans = await TOPOLOGIES["three accounts"]();
         const stacks = byStack(plans);
