@@ -72,14 +72,14 @@ export class IamModel {
      * every request of a role session (aws:PrincipalArn is the role's ARN, aws:PrincipalAccount its account:
      * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html); the simulator does not fill them in itself.
      */
-    async decide(roleArn: string, action: string, resource: string): Promise<{ decision: Decision; detail: string }> {
+    async decide(roleArn: string, action: string, resource: string, context: Record<string, string> = {}): Promise<{ decision: Decision; detail: string }> {
         const principalAccount = accountOfArn(roleArn);
         const resourceAccount = resource === "*" ? principalAccount : accountOfArn(resource) || principalAccount;
         const sessionArn = `arn:aws:sts::${principalAccount}:assumed-role/${roleArn.split("/").pop()}/simulated-session`;
         const result = await runSimulation({
             request: {
                 principal: sessionArn, action, resource: { resource, accountId: resourceAccount },
-                contextVariables: { "aws:PrincipalArn": roleArn, "aws:PrincipalAccount": principalAccount, "aws:SecureTransport": "true" },
+                contextVariables: { "aws:PrincipalArn": roleArn, "aws:PrincipalAccount": principalAccount, "aws:SecureTransport": "true", ...context },
             },
             identityPolicies: this.identityPolicies(roleArn),
             serviceControlPolicies: [],

@@ -158,10 +158,15 @@ function blueGreenSteps(config: DeliveryConfig, imageOf: (service: ServiceConfig
 }
 
 /** Production's way in: the digests the source environment ran, copied by digest, and a snapshot before migrations. */
-function promotionSteps(config: DeliveryConfig, source: string): Step[] {
+function promotionSteps(config: DeliveryConfig, stack: string, source: string): Step[] {
     const sourceTarget = config.environments[source];
+    // Docker must be logged in to both registries: the source account's, which the copy reads, and this account's,
+    // which it writes. amazon-ecr-login logs in to the caller's own registry unless `registries` lists the accounts
+    // (its action.yml at the pinned 03f1aad). A repository host starts with its account id (ECR's
+    // `<account>.dkr.ecr.<region>.amazonaws.com`), which has_image in PROMOTE passes as --registry-id.
+    const registries = [...new Set([config.environments[stack].awsAccountId, sourceTarget.awsAccountId])].join(",");
     return [
-        { name: "Log in to ECR", uses: action("aws-actions/amazon-ecr-login") },
+        { name: "Log in to ECR", uses: action("aws-actions/amazon-ecr-login"), with: { registries } },
         {
             name: `Find the release ${source} ran`,
             id: "release",
@@ -211,7 +216,7 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
         env: clusterJobEnv(config),
         steps: [
             ...clusterSteps(config, timeout),
-            ...(target.promoteFrom === undefined ? [] : promotionSteps(config, target.promoteFrom)),
+            ...(target.promoteFrom === undefined ? [] : promotionSteps(config, stack, target.promoteFrom)),
             ...migrationSteps(config.services, imageOf),
             ...(target.blueGreen ? blueGreenSteps(config, imageOf) : rollingSteps(config.services, imageOf)),
             { name: "Record the deployed digests", env: { DIGESTS: digests }, run: RECORD_DIGESTS },

@@ -61,7 +61,7 @@ echo "- release: the digests $SOURCE_WORKFLOW deployed in run $run ($wanted)" >>
 export const PROMOTE = `${strict}
 digest=$(jq -r --arg s "$SERVICE" '.[$s] // empty' "$RELEASE_FILE")
 if ! [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]]; then echo "::error::the release has no digest for $SERVICE"; exit 1; fi
-has_image() { aws ecr describe-images --repository-name "\${1#*/}" --image-ids imageDigest="$digest" > /dev/null 2>&1; }
+has_image() { aws ecr describe-images --registry-id "\${1%%.*}" --repository-name "\${1#*/}" --image-ids imageDigest="$digest" > /dev/null 2>&1; }
 has_image "$SOURCE_REPOSITORY" || { echo "::error::$SOURCE_REPOSITORY has no image $digest"; exit 1; }
 if ! has_image "$TARGET_REPOSITORY"; then
   docker buildx imagetools create --prefer-index=false --tag "$TARGET_REPOSITORY:promoted-\${digest#sha256:}" "$SOURCE_REPOSITORY@$digest"

@@ -38,7 +38,10 @@ export function lifecyclePolicy(keepTagged: number, untaggedExpiryDays: number):
  */
 export function repositoryPolicy(pullRoleArns: pulumi.Input<string>[], pushRoleArns: pulumi.Input<string>[]): PolicyDocument {
     const statements: PolicyStatement[] = [
-        { Sid: "PullForDeployersAndNodes", Effect: "Allow", Principal: { AWS: pullRoleArns }, Action: PULL_ACTIONS },
+        // DescribeImages too: production's promotion checks the source digest in this registry, and a call across
+        // accounts needs the repository policy's allow as well as the caller's (ECR User Guide, "Private repository
+        // policies"); for the nodes' and own deploy role it adds nothing their identity policies do not already grant.
+        { Sid: "PullForDeployersAndNodes", Effect: "Allow", Principal: { AWS: pullRoleArns }, Action: [...PULL_ACTIONS, "ecr:DescribeImages"] },
     ];
     if (pushRoleArns.length > 0) {
         statements.push({ Sid: "PushForTheBuilder", Effect: "Allow", Principal: { AWS: pushRoleArns }, Action: PUSH_ACTIONS });

@@ -132,6 +132,7 @@ export class Workloads extends pulumi.ComponentResource {
                 cacheSecretArn: args.cacheSecretArn,
                 secretsKmsKeyArn: args.secretsKmsKeyArn,
                 databaseKmsKeyArn: args.databaseKmsKeyArn,
+                region: args.region,
             };
             const role = new aws.iam.Role(`${name}-${service.name}`, { name: `${args.namePrefix}-svc-${service.name}`, assumeRolePolicy: toJson(podIdentityTrust()) }, { parent: this });
             new aws.iam.RolePolicy(`${name}-${service.name}`, { role: role.id, policy: toJson(servicePermissions(service, secrets)) }, { parent: this });

@@ -94,6 +94,8 @@ export interface ServiceSecrets {
     cacheSecretArn: pulumi.Input<string>;
     secretsKmsKeyArn: pulumi.Input<string>;
     databaseKmsKeyArn: pulumi.Input<string>;
+    /** The region whose Secrets Manager alone may use the keys on the pods' behalf. */
+    region: string;
 }
 
 /** The secrets a service may read, by the ARN: its own settings, and the data stores it uses. */
@@ -110,7 +112,12 @@ export function servicePermissions(service: ServiceConfig, secrets: ServiceSecre
     const keys = [secrets.secretsKmsKeyArn, ...(service.uses.includes("postgres") ? [secrets.databaseKmsKeyArn] : [])];
     const statements: PolicyStatement[] = [
         { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArnsOf(service, secrets).map((secret) => secret.arn) },
-        { Sid: "DecryptOwnSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: keys },
+        // Only through Secrets Manager: the keys also encrypt other data, which the pods must never decrypt directly
+        // (AWS KMS Developer Guide, "kms:ViaService"; the key policy delegates to IAM, so this statement is the limit).
+        {
+            Sid: "DecryptOwnSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: keys,
+            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${secrets.region}.amazonaws.com` } },
+        },
     ];
     return policyDocument(...statements);
 }

@@ -72,6 +72,7 @@ export function aws(state: StubState, args: string[]): StubResult {
     const { positional, flags } = parseArgs(args, [
         "--region", "--output", "--query", "--name", "--kubeconfig", "--repository-name", "--image-ids", "--db-instance-identifier",
         "--db-snapshot-identifier", "--tags", "--metric-data-queries", "--start-time", "--end-time", "--snapshot-type", "--max-items",
+        "--registry-id",
     ], ["--no-cli-pager"]);
     // --image-ids and --tags take several values: the parser keeps the first; gather the rest here.
     for (const name of ["--image-ids", "--tags"]) {
@@ -97,6 +98,10 @@ export function aws(state: StubState, args: string[]): StubResult {
             return ok(`Added new context ${arn} to ${file}\n`);
         }
         case "ecr describe-images":
+            // The state has one account's registry; another --registry-id (the default is the caller's own) has none.
+            if (one(flags, "--registry-id") !== undefined && one(flags, "--registry-id") !== state.aws.account) {
+                return serviceError("RepositoryNotFoundException", "DescribeImages", `The repository with name '${one(flags, "--repository-name")}' does not exist in the registry with id '${one(flags, "--registry-id")}'`);
+            }
             if (!here) return serviceError("RepositoryNotFoundException", "DescribeImages", `The repository with name '${one(flags, "--repository-name")}' does not exist in the registry with id '${state.aws.account}'`);
             return describeImages(state, flags);
         case "rds create-db-snapshot": {
