@@ -52,7 +52,9 @@ export class GithubRepository extends pulumi.ComponentResource {
             // Destroying the stack archives the repository; it never deletes the code.
             archiveOnDestroy: true,
             securityAndAnalysis: secretScanning ? {
-                ...(settings.visibility === "public" ? {} : { advancedSecurity: { status: "enabled" } }),
+                ...(settings.visibility === "public" ? {} : settings.securityLicence === "standalone"
+                    ? { codeSecurity: { status: "enabled" } }
+                    : { advancedSecurity: { status: "enabled" } }),
                 secretScanning: { status: "enabled" },
                 secretScanningPushProtection: { status: "enabled" },
             } : undefined,

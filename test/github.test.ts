@@ -73,6 +73,15 @@ describe("GitHub", () => {
     });
 
     describe("the control stack (prod)", () => {
+        it("turns on secret scanning and push protection through the licence the organisation has", async () => {
+            const bundled = one(await realPlan("prod"), "github:index/repository:Repository").inputs.securityAndAnalysis as Record<string, unknown>;
+            assert.deepEqual(bundled, { advancedSecurity: { status: "enabled" }, secretScanning: { status: "enabled" }, secretScanningPushProtection: { status: "enabled" } });
+            // Standalone Secret Protection and Code Security: the API refuses advanced_security, code_security replaces it.
+            const directory = projectCopy("Pulumi.yaml", (document) => document.setIn(["config", "repository", "value", "securityLicence"], "standalone"));
+            const standalone = one(await plan("prod", { directory }), "github:index/repository:Repository").inputs.securityAndAnalysis as Record<string, unknown>;
+            assert.deepEqual(standalone, { codeSecurity: { status: "enabled" }, secretScanning: { status: "enabled" }, secretScanningPushProtection: { status: "enabled" } });
+        });
+
         it("protects main, staging and develop with rulesets that only the App may bypass (and release managers, for release tags)", async () => {
             const p = await realPlan("prod");
             const rulesets = new Map(ofType(p, "github:index/repositoryRuleset:RepositoryRuleset").map((ruleset) => [ruleset.inputs.name, ruleset.inputs as Record<string, unknown>]));

@@ -91,6 +91,13 @@ export const repositorySchema = z.strictObject({
     /** GitHub Advanced Security is licensed: secret scanning and push protection on a private repository. @default false */
     advancedSecurity: z.boolean().default(false),
     /**
+     * How the organisation licenses it: `bundled` (GitHub Advanced Security) or `standalone` (GitHub Secret Protection
+     * and GitHub Code Security, sold separately since 2025). The REST API refuses `advanced_security` for the standalone
+     * products ("For standalone Code Scanning or Secret Protection products, this parameter cannot be used", Update a
+     * repository, `security_and_analysis`); they enable `code_security` instead. @default bundled
+     */
+    securityLicence: z.enum(["bundled", "standalone"]).default("bundled"),
+    /**
      * Accept that GitHub silently drops protections the plan does not offer (required reviewers, wait timers and
      * rulesets on private repositories below Enterprise/Team). Without it, such a combination is an error.
      * @default false
