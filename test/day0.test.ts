@@ -76,6 +76,15 @@ describe("day 0", () => {
         assert.deepEqual(checkClusterActors(noEntry).map((finding) => finding.subject), ["the Pulumi Deployments role"]);
         const hosted = changed(real, "pulumiservice:index:DeploymentSettings", (settings) => { delete settings.inputs.agentPoolId; });
         assert.deepEqual(checkClusterActors(hosted).map((finding) => finding.check), ["cluster-actors-have-a-path"]);
+        const closed = changed(real, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (rule) => {
+            if (String(rule.inputs.description).includes("agents")) rule.inputs.fromPort = 8443;
+        });
+        const agentRule = real.resources.find((resource) => resource.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && String(resource.inputs.description).includes("agents"));
+        assert.ok(agentRule, "the agents' rule exists");
+        const noPath = structuredClone(real);
+        noPath.resources = noPath.resources.filter((resource) => resource.urn !== agentRule.urn);
+        assert.deepEqual(checkClusterActors(noPath).map((finding) => finding.subject), ["the Pulumi Deployments agents"]);
+        void closed;
     });
 
     it("finds Deployments sessions shorter than a first `up`, or longer than the role allows", async () => {

@@ -112,6 +112,18 @@ export function checkClusterActors(plan: Plan): Finding[] {
     if (cluster && cluster.inputs.endpointPublicAccess !== true && settings && settings.inputs.agentPoolId === undefined) {
         findings.push({ check: "cluster-actors-have-a-path", stack: plan.stack, subject: settings.name, problem: "Pulumi Deployments runs on hosted runners, outside the VPC, while the API endpoint is private" });
     }
+    // The agents run in the private subnets, and the private endpoint's network interfaces carry the cluster security
+    // group (EKS User Guide, "View Amazon EKS security group requirements for clusters"): it must admit the agents on 443.
+    if (cluster && settings?.inputs.agentPoolId !== undefined) {
+        const clusterGroup = `[computed: ${cluster.name}.eksCluster.vpcConfig.clusterSecurityGroupId]`;
+        const agentGroups = new Set(plan.resources.filter((resource) => resource.type === "aws:autoscaling/group:Group" || resource.type === "aws:ec2/launchTemplate:LaunchTemplate")
+            .filter((resource) => resource.urn.includes("platform:agents:"))
+            .flatMap((resource) => ((resource.inputs.networkInterfaces ?? []) as { securityGroups?: string[] }[]).flatMap((network) => network.securityGroups ?? [])));
+        const admitted = ofType(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some((rule) =>
+            rule.inputs.securityGroupId === clusterGroup && agentGroups.has(String(rule.inputs.referencedSecurityGroupId))
+            && Number(rule.inputs.fromPort) <= 443 && Number(rule.inputs.toPort) >= 443);
+        if (!admitted) findings.push({ check: "cluster-actors-have-a-path", stack: plan.stack, subject: "the Pulumi Deployments agents", problem: "no rule of the cluster security group admits them on 443" });
+    }
     return findings;
 }
 
