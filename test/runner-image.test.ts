@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { parse } from "yaml";
 import { ACTIONS } from "../github/workflows/catalogue";
@@ -47,6 +51,22 @@ describe("runner image", () => {
             assert.match(text, /aws --version 2>&1 \| grep -q '\^aws-cli\/2\\\.'/);
             assert.match(text, /aws eks get-token help/);
             assert.doesNotMatch(text, /trusted=yes|--allow-unauthenticated|curl[^\n]*\| *(ba)?sh/, "no unsigned source, no piped installer");
+        });
+
+        it("runs RUN commands that pass shellcheck as /bin/sh (Docker's default shell for RUN on Linux)", function () {
+            // The shell form of RUN runs `/bin/sh -c` on Linux (Dockerfile reference, "RUN" and "SHELL"): dash on Ubuntu.
+            if (spawnSync("shellcheck", ["--version"]).status !== 0) {
+                assert.notEqual(process.env.REQUIRE_SHELLCHECK, "1", "shellcheck is required here but not installed");
+                this.skip();
+            }
+            const directory = mkdtempSync(join(tmpdir(), "runner-image-"));
+            const files = runnerDockerfileModel().runs.map((run, index) => {
+                const file = join(directory, `run-${index}.sh`);
+                writeFileSync(file, `#!/bin/sh\nset -eux; ${run.commands.join(" \\\n    && ")}\n`);
+                return file;
+            });
+            const result = spawnSync("shellcheck", ["--shell=sh", "--severity=info", ...files], { encoding: "utf8" });
+            assert.equal(result.status, 0, result.stdout);
         });
 
         it("is tagged by its content: the first 16 hex digits of its sha256, a new tag for any change", () => {

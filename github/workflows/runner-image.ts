@@ -49,7 +49,7 @@ export interface RunnerDockerfile {
  * "Debian, Ubuntu Linux, Raspberry Pi OS (apt)", commit 44ee17760709bedf1cad7e452e61751489b81a33): the archive keyring
  * from https://cli.github.com/packages/githubcli-archive-keyring.gpg into /etc/apt/keyrings, and a source `signed-by`
  * that keyring, so apt refuses any package list not signed by it. curl instead of the guide's wget (the image has
- * curl, not wget).
+ * curl, not wget), and `install -d` instead of its `mkdir -p -m` (same directory and mode).
  *
  * The AWS CLI from Ubuntu's archive (`awscli`), signed by Ubuntu's archive key that the base image already trusts. The
  * preferred way, AWS's zip at a pinned version verified with AWS's PGP key (AWS CLI user guide, "Install or update to
@@ -74,7 +74,8 @@ export function runnerDockerfileModel(): RunnerDockerfile {
             {
                 why: ["GitHub CLI's apt repository, signed-by its archive keyring (cli/cli docs/install_linux.md)."],
                 commands: [
-                    "mkdir -p -m 755 /etc/apt/keyrings",
+                    // The guide's `mkdir -p -m 755`: shellcheck SC2174 (the mode applies to the deepest directory only).
+                    "install -d -m 755 /etc/apt/keyrings",
                     "curl -fsSL -o /etc/apt/keyrings/githubcli-archive-keyring.gpg https://cli.github.com/packages/githubcli-archive-keyring.gpg",
                     "chmod go+r /etc/apt/keyrings/githubcli-archive-keyring.gpg",
                     "echo \"deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/githubcli-archive-keyring.gpg] https://cli.github.com/packages stable main\" > /etc/apt/sources.list.d/github-cli.list",
