@@ -178,17 +178,20 @@ describe("runner image", () => {
             const p = await realPlan("prod");
             const scaleSets = new Set(STACKS.map((stack) => clusterRunnerScaleSet("platform", stack)));
             let jobs = 0;
+            const all = new Set<string>();
             for (const [path, text] of Object.entries(p.files).filter(([file]) => file.startsWith(".github/workflows/"))) {
                 const workflow = parse(text) as Workflow<string>;
                 for (const [id, job] of Object.entries(workflow.jobs) as [string, Job<string>][]) {
                     if (!scaleSets.has(job["runs-on"])) continue;
                     jobs += 1;
                     const commands = new Set(job.steps.flatMap((step) => commandsOf(step.run ?? "")));
+                    for (const command of commands) all.add(command);
                     for (const command of ["aws", "kubectl", "jq"]) assert.ok(commands.has(command), `${path} ${id} calls ${command}`);
                     assert.deepEqual(unprovided(job.steps), [], `${path} ${id}`);
                 }
             }
             assert.ok(jobs >= 4, "the deploy jobs of three environments and the rollback job");
+            for (const command of ["aws", "gh", "kubectl", "jq", "curl", "docker"]) assert.ok(all.has(command), `the scripts' commands include ${command}`);
             assert.equal(providerOf("aws", []), `the runner image (${RUNNER_IMAGE_DOCKERFILE})`);
         });
 
