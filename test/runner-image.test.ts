@@ -102,6 +102,7 @@ describe("runner image", () => {
                 assert.equal(job.env?.REPOSITORY, `platform-${stack}/actions-runner`);
                 const push = job.steps.find((step) => step.name === "Build and push") as Step;
                 assert.equal(push.if, "steps.exists.outputs.exists == 'false'");
+                assert.ok(String(push.with?.tags).startsWith(`${accountOf(stack)}.dkr.ecr.`), "the environment's own account's registry");
                 for (const step of job.steps) assert.doesNotMatch(step.run ?? "", /\$\{\{/, "no expression inside run");
             }
         });

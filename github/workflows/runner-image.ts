@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import type { PlatformConfig } from "../../infra/config";
 import { UPSTREAM_RUNNER_IMAGE } from "../../infra/config/schema";
+import { accountOf, registryHost } from "../../infra/topology";
 import { action } from "./catalogue";
 import { checkout } from "./common";
 import { defineWorkflow, type Job, type Workflow } from "./model";
@@ -144,6 +145,10 @@ fi`;
 function imageJob(config: ImageConfig, stack: string, tag: string): Job<string> {
     const target = config.environments[stack];
     const repository = runnerImageRepositoryName(`${config.project}-${stack}`);
+    // The environment's own registry: its account (Pulumi.yaml environments.<stack>.awsAccountId, the only account the
+    // stack's provider accepts) in its region; the same host the login step reports as `registry`, written out so that
+    // the image is known from the workflow text alone.
+    const registry = registryHost(accountOf(config.environments, stack), `\${{ vars.${VARIABLES.region} }}`);
     const missing = "steps.exists.outputs.exists == 'false'";
     return {
         name: `runner image for ${target.environment}`,
@@ -157,7 +162,7 @@ function imageJob(config: ImageConfig, stack: string, tag: string): Job<string> 
         steps: [
             checkout(),
             { name: "Assume the environment's deploy role", uses: action("aws-actions/configure-aws-credentials"), with: { "role-to-assume": `\${{ vars.${VARIABLES.role} }}`, "aws-region": `\${{ vars.${VARIABLES.region} }}` } },
-            { name: "Log in to ECR", id: "login", uses: action("aws-actions/amazon-ecr-login") },
+            { name: "Log in to ECR", uses: action("aws-actions/amazon-ecr-login") },
             { name: "Check the Dockerfile and whether the tag exists", id: "exists", run: CHECK_TAG },
             { name: "Set up buildx", if: missing, uses: action("docker/setup-buildx-action") },
             {
@@ -170,7 +175,7 @@ function imageJob(config: ImageConfig, stack: string, tag: string): Job<string> 
                     push: true,
                     // The clusters' node groups run x86 instance types (Pulumi.<stack>.yaml cluster.nodeGroups.*.instanceTypes: t3, m5).
                     platforms: "linux/amd64",
-                    tags: "${{ steps.login.outputs.registry }}/${{ env.REPOSITORY }}:${{ env.TAG }}",
+                    tags: `${registry}/\${{ env.REPOSITORY }}:\${{ env.TAG }}`,
                     provenance: false,
                 },
             },
