@@ -81,10 +81,12 @@ export function pullRequestTemplate(): string {
  * - CODEOWNERS: "Each CODEOWNERS file assigns the code owners for a single branch"; "the CODEOWNERS file must be on
  *   the base branch of the pull request"
  *   (https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners).
+ * - the runner image's Dockerfile (`.github/runner-image/`): runner-image.yml builds it from the checkout of the branch
+ *   whose push ran it, one environment per branch, so each branch needs the file beside the workflow.
  * Dependabot's configuration and the pull request template are read from the default branch only.
  */
 export function neededOnEveryBranch(path: string): boolean {
-    return path.startsWith(".github/workflows/") || path === ".github/CODEOWNERS";
+    return path.startsWith(".github/workflows/") || path.startsWith(".github/runner-image/") || path === ".github/CODEOWNERS";
 }
 
 export interface RepositoryFilesArgs {

@@ -14,6 +14,7 @@ import { releaseManagerTeamIds } from "../github/rulesets";
 import { requiredChecks, workflowFiles } from "../github/workflows";
 import { allowedActionPatterns } from "../github/workflows/catalogue";
 import { SECRETS, clusterRunnerScaleSet } from "../github/workflows/names";
+import { runnerImageTag } from "../github/workflows/runner-image";
 import { ClusterAddons } from "./addons";
 import { GithubRunners } from "./addons/runners";
 import { DeploymentAgents } from "./agents";
@@ -141,6 +142,7 @@ export async function program(): Promise<Record<string, unknown>> {
         // promote this stack's images pull them across accounts; their own IAM decides which of their roles may.
         pushRoleArns: [identity.deployRoleArn],
         pullRoleArns: [identity.deployRoleArn, cluster.nodeRoleArn, ...promotingAccounts(config.environments, config.stack).map((account) => `arn:aws:iam::${account}:root`)],
+        runnerPullRoleArns: [identity.deployRoleArn, cluster.nodeRoleArn],
         protect,
     }, scoped);
 
@@ -219,6 +221,8 @@ export async function program(): Promise<Record<string, unknown>> {
         githubApp: config.githubApp,
         privateKey: config.secrets.githubAppPrivateKey,
         settings: config.runners,
+        // The image the runner-image workflow builds from the committed Dockerfile: its tag is that file's content hash.
+        defaultImage: pulumi.interpolate`${registry.runnerRepositoryUrl}:${runnerImageTag()}`,
         dependsOn: addons.ready,
     }, scoped);
 

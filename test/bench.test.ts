@@ -5,7 +5,7 @@ import { ofType, plan } from "./harness";
 describe("benchmark", () => {
     it("generates services the config accepts, and the plan grows with them", async () => {
         const p = await plan("prod", { transformConfig: (config) => ({ ...config, config: { ...config.config, "platform:services": JSON.stringify(generatedServices(6)) } }) });
-        assert.equal(ofType(p, "aws:ecr/repository:Repository").length, 6);
+        assert.equal(ofType(p, "aws:ecr/repository:Repository").length, 7, "one per service and the runner image's");
         assert.equal(ofType(p, "kubernetes:apps/v1:Deployment").length, 12, "blue and green per service in prod");
         assert.equal(ofType(p, "aws:lb/targetGroup:TargetGroup").length, 2, "every fifth service is public");
     });

@@ -87,7 +87,8 @@ describe("registry", () => {
         it(`${stack}: one scanned, immutable, KMS-encrypted repository per service, with a lifecycle`, async () => {
             const p = await realPlan(stack);
             const repositories = ofType(p, "aws:ecr/repository:Repository");
-            assert.deepEqual(repositories.map((repository) => repository.inputs.name).sort(), ["api", "web", "worker"].map((service) => `platform-${stack}/${service}`));
+            // The services' repositories, and the runner image's beside them (test/runner-image.test.ts).
+            assert.deepEqual(repositories.map((repository) => repository.inputs.name).sort(), ["actions-runner", "api", "web", "worker"].map((service) => `platform-${stack}/${service}`));
             for (const repository of repositories) {
                 assert.deepEqual(repository.inputs.imageScanningConfiguration, { scanOnPush: true });
                 assert.equal(repository.inputs.imageTagMutability, "IMMUTABLE");

@@ -6,7 +6,8 @@ import {
     CONTROLLER_SERVICE_ACCOUNT, GITHUB_APP_SECRET, MAX_SCALE_SET_NAME_LENGTH, controllerValues, githubAppSecretData, listenerPodTemplate, runnerNetworkPolicies,
     runnerPodTemplate, scaleSetValues, type NetworkPolicySpec,
 } from "../infra/addons/runner-values";
-import { DEFAULT_RUNNER_IMAGE } from "../infra/config/schema";
+import { UPSTREAM_RUNNER_IMAGE } from "../infra/config/schema";
+import { runnerImageTag } from "../github/workflows/runner-image";
 import { restrictedViolations } from "../infra/workloads/pods";
 import type { Plan, PlannedResource } from "../tools/mock-engine";
 import { STACKS, one, plan, projectCopy, realPlan, rejection, withStackValue } from "./harness";
@@ -108,7 +109,7 @@ describe("GitHub Actions runners in each cluster", () => {
                 const scaleSet = values(release(await realPlan(stack), "scale-set"));
                 assert.deepEqual([scaleSet.minRunners, scaleSet.maxRunners], [0, 3]);
                 const runner = ((scaleSet.template as Spec).spec as { containers: Spec[] }).containers[0];
-                assert.equal(runner.image, DEFAULT_RUNNER_IMAGE);
+                assert.ok(String(runner.image).endsWith(`:${runnerImageTag()}`), `the program's runner image by default, not ${String(runner.image)}`);
                 assert.deepEqual(runner.resources, { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } });
             });
 
@@ -185,7 +186,7 @@ describe("GitHub Actions runners in each cluster", () => {
         });
 
         it("finds what the Pod Security check and the network check must refuse", () => {
-            const runner = runnerPodTemplate({ minRunners: 0, maxRunners: 3, image: DEFAULT_RUNNER_IMAGE, resources: { cpu: "1", memory: "2Gi" } }).spec as Spec;
+            const runner = runnerPodTemplate({ minRunners: 0, maxRunners: 3, image: UPSTREAM_RUNNER_IMAGE, resources: { cpu: "1", memory: "2Gi" } }).spec as Spec;
             const loosened = { ...runner, containers: [{ ...(runner.containers as Spec[])[0], securityContext: { privileged: true } }] };
             assert.ok(restrictedViolations(loosened).length > 0);
             assert.deepEqual(restrictedViolations(listenerPodTemplate().spec as Spec), []);
@@ -207,7 +208,7 @@ describe("GitHub Actions runners in each cluster", () => {
                     "serviceAccount", "tolerations", "topologySpreadConstraints", "volumeMounts", "volumes"],
             };
             const unknown = (values: Spec, known: string[]) => Object.keys(values).filter((key) => !known.includes(key));
-            const runnersConfig = { minRunners: 0, maxRunners: 3, image: DEFAULT_RUNNER_IMAGE, resources: { cpu: "1", memory: "2Gi" } };
+            const runnersConfig = { minRunners: 0, maxRunners: 3, image: UPSTREAM_RUNNER_IMAGE, resources: { cpu: "1", memory: "2Gi" } };
             assert.deepEqual(unknown(scaleSetValues({ name: "n", githubConfigUrl: "https://github.com/o/r", runners: runnersConfig }), read.scaleSet), []);
             assert.deepEqual(unknown(controllerValues(), read.controller), []);
             assert.deepEqual(unknown({ ...controllerValues(), serviceAcount: {} }, read.controller), ["serviceAcount"], "a misspelt key is caught");

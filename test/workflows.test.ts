@@ -11,7 +11,7 @@ const workflowsOf = (files: Record<string, string>) => Object.fromEntries(Object
 
 describe("workflows", () => {
     it("are committed by the control stack only", async () => {
-        assert.deepEqual(Object.keys(workflowsOf((await realPlan("prod")).files)).sort(), ["ci", "deploy-dev", "deploy-production", "deploy-staging", "docker-build", "rollback", "security"]
+        assert.deepEqual(Object.keys(workflowsOf((await realPlan("prod")).files)).sort(), ["ci", "deploy-dev", "deploy-production", "deploy-staging", "docker-build", "rollback", "runner-image", "security"]
             .map((name) => `.github/workflows/${name}.yml`));
         for (const stack of ["dev", "staging"] as const) assert.deepEqual(workflowsOf((await realPlan(stack)).files), {});
     });

@@ -7,6 +7,7 @@ import { deployWorkflow, deployWorkflowFile } from "./deploy";
 import { BUILD_WORKFLOW_FILE } from "./names";
 import { renderWorkflow } from "./render";
 import { rollbackWorkflow } from "./rollback";
+import { RUNNER_IMAGE_DOCKERFILE, RUNNER_IMAGE_WORKFLOW_FILE, runnerDockerfile, runnerImageWorkflow } from "./runner-image";
 import { SECURITY_AGGREGATE_JOB, securityWorkflow } from "./security";
 
 type WorkflowConfig = Pick<PlatformConfig, "project" | "services" | "environments" | "ci" | "delivery" | "cluster">;
@@ -22,6 +23,8 @@ export function workflowFiles(config: WorkflowConfig): RepositoryFileSpec[] {
         ...deploys,
         file("rollback.yml", renderWorkflow(rollbackWorkflow(config)), "rolls an environment back"),
         file("security.yml", renderWorkflow(securityWorkflow(config)), "security scans"),
+        file(RUNNER_IMAGE_WORKFLOW_FILE, renderWorkflow(runnerImageWorkflow(config)), "builds the cluster jobs' runner image"),
+        { path: RUNNER_IMAGE_DOCKERFILE, content: runnerDockerfile(), purpose: "the cluster jobs' runner image" },
     ];
 }
 

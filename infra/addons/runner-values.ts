@@ -5,6 +5,7 @@
  * gha-runner-scale-set-0.14.2, commit 9bb16ae49d0ce585d8e682aa7e2668a6e832d5d8).
  */
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { RUNNER_CHARTS } from "./charts";
 import type { HelmValues } from "./values";
@@ -47,16 +48,19 @@ export function controllerValues(): HelmValues {
     };
 }
 
+/** The runners' settings with the image resolved: config's `runners.image`, or the program's image in this stack's registry. */
+export type RunnerSettings = Omit<PlatformConfig["runners"], "image"> & { image: pulumi.Input<string> };
+
 export interface ScaleSetSettings {
     /** The scale set's name: jobs route to it with `runs-on: <name>` (github/workflows/names.ts). */
     name: string;
     /** `https://github.com/<owner>/<repository>`: a repository-scoped scale set. */
     githubConfigUrl: string;
-    runners: PlatformConfig["runners"];
+    runners: RunnerSettings;
 }
 
 /** A runner pod of the scale set: ARC adds its own environment (the JIT config) to this template's `runner` container. */
-export function runnerPodTemplate(runners: PlatformConfig["runners"]): Record<string, unknown> {
+export function runnerPodTemplate(runners: RunnerSettings): Record<string, unknown> {
     const resources = { cpu: runners.resources.cpu, memory: runners.resources.memory };
     return {
         spec: {

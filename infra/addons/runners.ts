@@ -36,6 +36,11 @@ export interface GithubRunnersArgs {
      */
     privateKey?: pulumi.Output<string>;
     settings: PlatformConfig["runners"];
+    /**
+     * The image when `settings.image` is not set: the program's runner image in this stack's registry,
+     * `<repository url>:<content hash>` (github/workflows/runner-image.ts).
+     */
+    defaultImage: pulumi.Input<string>;
     /** What must exist first (for example the CNI and CoreDNS add-ons, through the node groups). @default none */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -107,7 +112,7 @@ export class GithubRunners extends pulumi.ComponentResource {
         release("scale-set", args.scaleSetName, RUNNER_CHARTS.scaleSet, scaleSetValues({
             name: args.scaleSetName,
             githubConfigUrl: `https://github.com/${args.repository.owner}/${args.repository.name}`,
-            runners: args.settings,
+            runners: { ...args.settings, image: args.settings.image ?? args.defaultImage },
         }), [controller, secret, namespaces.scaleSet]);
 
         this.scaleSetName = args.scaleSetName;

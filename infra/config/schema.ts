@@ -407,12 +407,13 @@ export const deploymentsSchema = z.strictObject({
 });
 
 /**
- * The runner image the ARC scale set starts: the upstream runner image at the newest actions/runner release,
- * v2.336.0 (tag commit 98aabcd429c4e8402406c56ce2d26387fed3b9ce; the release workflow, .github/workflows/release.yml,
- * pushes `ghcr.io/actions/actions-runner:<version>` built from images/Dockerfile). That image carries curl, jq, git,
- * unzip and the docker CLI with buildx, but not the AWS CLI nor gh: see docs-runners.md.
+ * The upstream runner image at the newest actions/runner release, v2.336.0 (tag commit
+ * 98aabcd429c4e8402406c56ce2d26387fed3b9ce; the release workflow, .github/workflows/release.yml, pushes
+ * `ghcr.io/actions/actions-runner:<version>` built from images/Dockerfile). It carries curl, jq, git, unzip and the
+ * docker CLI with buildx, but not the AWS CLI nor gh: the program's own runner image is built FROM it
+ * (github/workflows/runner-image.ts), and that image is the scale set's default (docs-runner-image.md).
  */
-export const DEFAULT_RUNNER_IMAGE = "ghcr.io/actions/actions-runner:2.336.0";
+export const UPSTREAM_RUNNER_IMAGE = "ghcr.io/actions/actions-runner:2.336.0";
 
 const cpuQuantity = z.string().regex(/^\d+m$|^\d+(\.\d+)?$/, "expected a Kubernetes CPU quantity such as 500m or 2");
 const memoryQuantity = z.string().regex(/^\d+(Mi|Gi)$/, "expected a Kubernetes memory quantity such as 2Gi");
@@ -423,8 +424,12 @@ export const runnersSchema = z.strictObject({
     minRunners: z.number().int().min(0).default(0),
     /** The most runners at once: deploys queue per environment, rollbacks run beside them. @default 3 */
     maxRunners: z.number().int().min(1).max(50).default(3),
-    /** The runner container's image; pin by tag or digest. @default DEFAULT_RUNNER_IMAGE */
-    image: z.string().regex(/^[\w.-]+(\/[\w.-]+)+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, "expected an image reference with a tag or digest").default(DEFAULT_RUNNER_IMAGE),
+    /**
+     * The runner container's image, by tag or digest. @default the program's runner image in this stack's registry,
+     * `<namePrefix>/actions-runner:<content hash of its Dockerfile>` (github/workflows/runner-image.ts), which the
+     * runner-image workflow builds
+     */
+    image: z.string().regex(/^[\w.-]+(\/[\w.-]+)+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, "expected an image reference with a tag or digest").optional(),
     /** Requests and limits of the runner container (equal, so a job cannot starve the node's other pods). @default 1 CPU, 2Gi */
     resources: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).default({ cpu: "1", memory: "2Gi" }),
 }).refine((runners) => runners.minRunners <= runners.maxRunners, {
@@ -458,7 +463,7 @@ export const stackSchema = z.strictObject({
     github: githubEnvironmentSchema,
     workloads: workloadsSchema,
     deployments: deploymentsSchema,
-    runners: runnersSchema.default({ minRunners: 0, maxRunners: 3, image: DEFAULT_RUNNER_IMAGE, resources: { cpu: "1", memory: "2Gi" } }),
+    runners: runnersSchema.default({ minRunners: 0, maxRunners: 3, resources: { cpu: "1", memory: "2Gi" } }),
     policy: policySchema,
     protection: protectionSchema,
 });
