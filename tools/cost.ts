@@ -9,7 +9,7 @@ import type { PlannedResource } from "./mock-engine";
 type PlanResources = { resources: PlannedResource[] };
 import priceTable from "./prices.json";
 
-export interface Price { key: string; unit: string; price: number; source: string; date: string; authority?: string }
+export interface Price { key: string; unit: string; price: number; source: string; date: string; authority?: string; quote?: string }
 export interface PriceTable { region: string; currency: string; hoursPerMonth: number; items: Price[] }
 
 export interface CostLine {
@@ -44,6 +44,27 @@ const NOT_ESTIMATED = [
     "the internet-facing load balancer's public IPv4 addresses (one per zone it serves, more as it scales; $0.005 an hour each)",
     "EBS gp3 IOPS and throughput beyond the included baseline (no volume here provisions more)", "free tiers",
 ];
+
+/**
+ * What every price in a table must carry to be checked by a reader: a link, a date, the authority and the quoted words;
+ * a GitHub source pinned to a commit; and, where the quote is a Price List record, the quoted figure equal to the price.
+ */
+export function priceTableFindings(table: PriceTable): string[] {
+    const findings: string[] = [];
+    const seen = new Set<string>();
+    for (const item of table.items) {
+        if (seen.has(item.key)) findings.push(`${item.key}: listed twice`);
+        seen.add(item.key);
+        if (!/^https?:\/\//.test(item.source)) findings.push(`${item.key}: the source is not a link`);
+        if (/^https:\/\/github\.com\//.test(item.source) && !/\/blob\/[0-9a-f]{40}\//.test(item.source)) findings.push(`${item.key}: a GitHub source names no commit`);
+        for (const field of ["date", "authority", "quote"] as const) if (!(item[field] ?? "").trim()) findings.push(`${item.key}: no ${field}`);
+        if (!(item.price > 0)) findings.push(`${item.key}: no price`);
+        // An RDS reserved-instance record quotes its reserved "price" too; the on-demand figure is OnDemand:PricePerUnit.
+        const figure = (/"OnDemand:PricePerUnit":"([0-9.]+)"/.exec(item.quote ?? "") ?? /"price":"([0-9.]+)"/.exec(item.quote ?? ""))?.[1];
+        if (/aws-price-list \(via ec2\.shop/.test(item.authority ?? "") && Number(figure) !== item.price) findings.push(`${item.key}: the quoted Price List figure (${figure}) is not the price (${item.price})`);
+    }
+    return findings;
+}
 
 type Quantity = { min: number; max: number };
 const fixed = (amount: number): Quantity => ({ min: amount, max: amount });
