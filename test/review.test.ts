@@ -5,19 +5,8 @@ import { parse } from "yaml";
 import { PROJECT_DIRECTORY } from "../tools/plan-stack";
 import { REVIEW_WORKFLOW_PATH, renderReviewWorkflow } from "../tools/review-workflow";
 import { actionlintFindings, workflowParserFindings } from "../tools/workflow-validation";
-import { PRICES, estimateCost, formatCost, formatCostChange, type PriceTable } from "../tools/cost";
-import { ofType, plan, realPlan, withStackValue } from "./harness";
 
 const committed = () => readFileSync(join(PROJECT_DIRECTORY, REVIEW_WORKFLOW_PATH), "utf8");
-/** A table of made-up round numbers: the arithmetic under test, not AWS's prices. */
-const TABLE: PriceTable = {
-    region: "test-region", currency: "USD", hoursPerMonth: 730,
-    items: [
-        { key: "ec2:m5.xlarge", unit: "hour", price: 1, source: "test", date: "test" },
-        { key: "kms:key", unit: "month", price: 10, source: "test", date: "test" },
-        { key: "rds:storage:gp3:multi-az", unit: "GB-month", price: 1, source: "test", date: "test" },
-    ],
-};
 
 describe("this repository's review workflow", () => {
     it("is committed exactly as the model renders it", () => {
@@ -43,54 +32,5 @@ describe("this repository's review workflow", () => {
         assert.match(runs, /GITHUB_STEP_SUMMARY/);
         assert.equal(workflow.jobs.test.steps.at(-1).run, "npm test");
         for (const job of Object.values(workflow.jobs) as { permissions: Record<string, string> }[]) assert.deepEqual(job.permissions, { contents: "read" });
-    });
-});
-
-describe("cost estimate", () => {
-    it("keeps a source, a date and the quoted words for every price in the table", () => {
-        assert.equal(PRICES.region, "us-east-1");
-        assert.ok(PRICES.items.length >= 10);
-        const keys = PRICES.items.map((item) => item.key);
-        assert.equal(new Set(keys).size, keys.length, "one price per key");
-        for (const item of PRICES.items as (PriceTable["items"][number] & { quote?: string })[]) {
-            assert.match(item.source, /^https?:\/\//, item.key);
-            assert.ok(item.date.length > 0 && (item.quote ?? "").length > 0 && item.price > 0, item.key);
-        }
-    });
-
-    it("prices node groups at both ends of their range and counts what has a price", async () => {
-        const estimate = estimateCost(await realPlan("prod"), "prod", TABLE);
-        const nodes = estimate.lines.find((line) => line.priceKey === "ec2:m5.xlarge")!;
-        assert.deepEqual([nodes.quantity, nodes.monthly], [{ min: 6 * 730, max: 12 * 730 }, { min: 6 * 730, max: 12 * 730 }]);
-        const storage = estimate.lines.find((line) => line.priceKey === "rds:storage:gp3:multi-az")!;
-        assert.deepEqual(storage.monthly, { min: 100, max: 1000 }, "allocated to maximum autoscaled storage");
-        assert.deepEqual(estimate.lines.find((line) => line.priceKey === "kms:key")!.monthly, { min: 80, max: 80 });
-        assert.deepEqual(estimate.total, { min: 6 * 730 + 100 + 80, max: 12 * 730 + 1000 + 80 });
-        assert.deepEqual(estimate.byComponent.Keys, { min: 80, max: 80 });
-    });
-
-    it("reports a price the table lacks instead of guessing it", async () => {
-        const estimate = estimateCost(await realPlan("prod"), "prod", TABLE);
-        assert.ok(estimate.missing.includes("elasticache:cache.r6g.large"));
-        assert.equal(estimate.lines.find((line) => line.priceKey === "elasticache:cache.r6g.large")!.monthly, undefined);
-        assert.ok(!estimate.missing.includes("ec2:m5.xlarge"));
-        assert.match(formatCost(estimate), /for the lines with a price; \d+ line\(s\) have none and are not in this figure/);
-    });
-
-    it("counts an alarm once per metric it watches, as CloudWatch bills it", async () => {
-        const p = await realPlan("prod");
-        const table: PriceTable = { ...TABLE, items: [{ key: "cloudwatch:alarm", unit: "month", price: 1, source: "test", date: "test" }] };
-        const billed = estimateCost(p, "prod", table).lines.filter((line) => line.priceKey === "cloudwatch:alarm").reduce((sum, line) => sum + line.quantity.min, 0);
-        const metrics = ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").reduce((sum, alarm) =>
-            sum + Math.max(((alarm.inputs.metricQueries as { metric?: unknown }[] | undefined) ?? []).filter((query) => query.metric).length, 1), 0);
-        assert.equal(billed, metrics);
-        assert.ok(metrics > ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").length, "the 5xx rate alarm reads three metrics");
-    });
-
-    it("sees the cost of a change to a stack file", async () => {
-        const before = estimateCost(await realPlan("prod"), "prod", TABLE);
-        const after = estimateCost(await plan("prod", { directory: withStackValue("prod", ["cluster", "nodeGroups", "general", "maxSize"], 20) }), "prod", TABLE);
-        assert.deepEqual(after.total, { min: before.total.min, max: before.total.max + 8 * 730 });
-        assert.match(formatCostChange(before, after), /Cluster +\+\$0\.00 to \+\$5,840\.00/);
     });
 });

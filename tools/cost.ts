@@ -9,7 +9,7 @@ import type { PlannedResource } from "./mock-engine";
 type PlanResources = { resources: PlannedResource[] };
 import priceTable from "./prices.json";
 
-export interface Price { key: string; unit: string; price: number; source: string; date: string; authority?: string }
+export interface Price { key: string; unit: string; price: number; source: string; date: string; authority?: string; quote?: string }
 export interface PriceTable { region: string; currency: string; hoursPerMonth: number; items: Price[] }
 
 export interface CostLine {
@@ -40,8 +40,31 @@ export const PRICES = priceTable as PriceTable;
 const NOT_ESTIMATED = [
     "NAT gateway data processed (per GB)", "load balancer capacity units (LCU)", "WAF requests", "CloudWatch Logs ingestion and storage",
     "ECR and S3 storage", "data transfer out", "RDS backup storage beyond the free allowance", "Spot discounts (Spot node groups are priced at on-demand, the upper bound)",
-    "KMS key rotation ($1 a month more per key for each rotation, per AWS's KMS pricing page)", "free tiers",
+    "KMS key rotation ($1 a month more per key for each rotation, per AWS's KMS pricing page)",
+    "the internet-facing load balancer's public IPv4 addresses (one per zone it serves, more as it scales; $0.005 an hour each)",
+    "EBS gp3 IOPS and throughput beyond the included baseline (no volume here provisions more)", "free tiers",
 ];
+
+/**
+ * What every price in a table must carry to be checked by a reader: a link, a date, the authority and the quoted words;
+ * a GitHub source pinned to a commit; and, where the quote is a Price List record, the quoted figure equal to the price.
+ */
+export function priceTableFindings(table: PriceTable): string[] {
+    const findings: string[] = [];
+    const seen = new Set<string>();
+    for (const item of table.items) {
+        if (seen.has(item.key)) findings.push(`${item.key}: listed twice`);
+        seen.add(item.key);
+        if (!/^https?:\/\//.test(item.source)) findings.push(`${item.key}: the source is not a link`);
+        if (/^https:\/\/github\.com\//.test(item.source) && !/\/blob\/[0-9a-f]{40}\//.test(item.source)) findings.push(`${item.key}: a GitHub source names no commit`);
+        for (const field of ["date", "authority", "quote"] as const) if (!(item[field] ?? "").trim()) findings.push(`${item.key}: no ${field}`);
+        if (!(item.price > 0)) findings.push(`${item.key}: no price`);
+        // An RDS reserved-instance record quotes its reserved "price" too; the on-demand figure is OnDemand:PricePerUnit.
+        const figure = (/"OnDemand:PricePerUnit":"([0-9.]+)"/.exec(item.quote ?? "") ?? /"price":"([0-9.]+)"/.exec(item.quote ?? ""))?.[1];
+        if (/aws-price-list \(via ec2\.shop/.test(item.authority ?? "") && Number(figure) !== item.price) findings.push(`${item.key}: the quoted Price List figure (${figure}) is not the price (${item.price})`);
+    }
+    return findings;
+}
 
 type Quantity = { min: number; max: number };
 const fixed = (amount: number): Quantity => ({ min: amount, max: amount });
@@ -69,7 +92,7 @@ function consumption(resource: PlannedResource, hours: number, source: (identifi
             return [{ item: `${resource.name}: ${type} (${String(inputs.capacityType ?? "ON_DEMAND")})`, priceKey: `ec2:${type}`, quantity: { min: num(scaling.minSize) * hours, max: num(scaling.maxSize) * hours } }];
         }
         case "aws:ec2/launchTemplate:LaunchTemplate":
-            // One root volume per node; the node count is the group's, counted once below from the node group.
+            // One volume set per instance; the instance count is the group's, counted once below from the group that uses it.
             return [];
         case "aws:rds/instance:Instance": {
             const az = inputs.multiAz === true ? "multi-az" : "single-az";
@@ -85,10 +108,15 @@ function consumption(resource: PlannedResource, hours: number, source: (identifi
         }
         case "aws:elasticache/replicationGroup:ReplicationGroup": {
             const nodes = inputs.numNodeGroups !== undefined ? num(inputs.numNodeGroups) * (1 + num(inputs.replicasPerNodeGroup)) : num(inputs.numCacheClusters, 1);
-            return [{ item: `${nodes} × ${String(inputs.nodeType)}`, priceKey: `elasticache:${String(inputs.nodeType)}`, quantity: fixed(nodes * hours) }];
+            // The node-hour price depends on the engine: the Price List prices Valkey nodes below Redis OSS ones.
+            const engine = String(inputs.engine ?? "redis");
+            return [{ item: `${nodes} × ${String(inputs.nodeType)} (${engine})`, priceKey: `elasticache:${String(inputs.nodeType)}:${engine}`, quantity: fixed(nodes * hours) }];
         }
         case "aws:ec2/natGateway:NatGateway":
             return [{ item: "NAT gateway", priceKey: "nat:hour", quantity: fixed(hours) }];
+        case "aws:ec2/eip:Eip":
+            // Every public IPv4 address is billed by the hour since February 2024, attached or not (the NAT gateways' ones here).
+            return [{ item: "public IPv4 address (Elastic IP)", priceKey: "ec2:public-ipv4", quantity: fixed(hours) }];
         case "aws:lb/loadBalancer:LoadBalancer":
             return [{ item: "application load balancer", priceKey: "alb:hour", quantity: fixed(hours) }];
         case "aws:wafv2/webAcl:WebAcl":
@@ -112,18 +140,36 @@ function consumption(resource: PlannedResource, hours: number, source: (identifi
     }
 }
 
-/** Node root volumes: size × node count of the group that uses the launch template. */
-function nodeVolumes(plan: PlanResources): { component: string; item: string; priceKey: string; quantity: Quantity }[] {
-    return plan.resources.filter((resource) => resource.type === "eks:index:ManagedNodeGroup").flatMap((group) => {
-        const template = plan.resources.find((resource) => resource.type === "aws:ec2/launchTemplate:LaunchTemplate" && resource.name === group.name);
+/** The launch template a node group or an Auto Scaling group uses: named in its reference, or sharing its name. */
+function templateOf(group: PlannedResource, plan: PlanResources): PlannedResource | undefined {
+    const reference = String(((group.inputs.launchTemplate ?? {}) as Record<string, unknown>).id ?? "");
+    const named = /^\[computed: (.+)\.id\]$/.exec(reference)?.[1] ?? group.name;
+    return plan.resources.find((resource) => resource.type === "aws:ec2/launchTemplate:LaunchTemplate" && resource.name === named);
+}
+
+/**
+ * Instances that groups launch from a launch template: the Auto Scaling group's instances (the node groups' are priced
+ * from the node group itself), and every instance's EBS volumes, size × instance count at both ends of the range.
+ */
+function groupInstances(plan: PlanResources, hours: number, byUrn: Map<string, PlannedResource>): { component: string; item: string; priceKey: string; quantity: Quantity }[] {
+    return plan.resources.filter((resource) => resource.type === "eks:index:ManagedNodeGroup" || resource.type === "aws:autoscaling/group:Group").flatMap((group) => {
+        const template = templateOf(group, plan);
+        const scaling = (group.type === "eks:index:ManagedNodeGroup" ? group.inputs.scalingConfig ?? {} : group.inputs) as Record<string, unknown>;
+        const count = { min: num(scaling.minSize), max: num(scaling.maxSize) };
+        const component = componentOf(group, byUrn);
+        const lines: { component: string; item: string; priceKey: string; quantity: Quantity }[] = [];
+        if (group.type === "aws:autoscaling/group:Group") {
+            const type = String(template?.inputs.instanceType ?? "unknown");
+            lines.push({ component, item: `${group.name}: ${type} (ON_DEMAND)`, priceKey: `ec2:${type}`, quantity: { min: count.min * hours, max: count.max * hours } });
+        }
         const mappings = (template?.inputs.blockDeviceMappings ?? []) as { ebs?: { volumeSize?: number; volumeType?: string } }[];
-        const scaling = (group.inputs.scalingConfig ?? {}) as Record<string, unknown>;
-        return mappings.filter((mapping) => mapping.ebs?.volumeSize).map((mapping) => ({
-            component: "Cluster",
-            item: `${group.name}: ${mapping.ebs!.volumeSize} GB ${mapping.ebs!.volumeType ?? "gp2"} per node`,
-            priceKey: `ebs:${mapping.ebs!.volumeType ?? "gp2"}`,
-            quantity: { min: num(scaling.minSize) * mapping.ebs!.volumeSize!, max: num(scaling.maxSize) * mapping.ebs!.volumeSize! },
-        }));
+        for (const mapping of mappings.filter((candidate) => candidate.ebs?.volumeSize)) {
+            const size = mapping.ebs!.volumeSize!;
+            // EC2 creates gp2 when a mapping names no type.
+            const volumeType = mapping.ebs!.volumeType ?? "gp2";
+            lines.push({ component, item: `${group.name}: ${size} GB ${volumeType} per instance`, priceKey: `ebs:${volumeType}`, quantity: { min: count.min * size, max: count.max * size } });
+        }
+        return lines;
     });
 }
 
@@ -137,7 +183,7 @@ export function estimateCost(plan: PlanResources, stack: string, table: PriceTab
     const grouped = new Map<string, { component: string; item: string; priceKey: string; quantity: Quantity; count: number }>();
     for (const line of [
         ...plan.resources.flatMap((resource) => consumption(resource, table.hoursPerMonth, instanceNamed).map((entry) => ({ component: componentOf(resource, byUrn), ...entry }))),
-        ...nodeVolumes(plan),
+        ...groupInstances(plan, table.hoursPerMonth, byUrn),
     ]) {
         const key = `${line.component}|${line.item}|${line.priceKey}`;
         const existing = grouped.get(key);
