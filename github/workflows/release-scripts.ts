@@ -140,26 +140,29 @@ echo "- $SERVICE: live colour $PREVIOUS -> $COLOUR" >> "$RUNNER_TEMP/actions.md"
  */
 export const WATCH = `${strict}
 start=$(date +%s)
-query() {
-  jq -cn --arg id "$1" --arg metric "$2" --arg stat "$3" --argjson dimensions "$4" --argjson period "$period" \\
-    '{Id: $id, ReturnData: true, MetricStat: {Metric: {Namespace: "AWS/ApplicationELB", MetricName: $metric, Dimensions: $dimensions}, Period: $period, Stat: $stat}}'
-}
-value() { jq -r --arg id "$1" '[.MetricDataResults[] | select(.Id == $id) | .Values[]] | max // 0' "$RUNNER_TEMP/metrics.json"; }
 breach() { echo "::error::$1"; exit 1; }
+over() { awk -v errors="$1" -v requests="$2" -v max="$MAX_ERROR_RATE_PERCENT" 'BEGIN { exit !(requests > 0 && errors * 100 / requests > max) }'; }
 for minute in $(seq 1 "$WATCH_MINUTES"); do
   sleep 60
   now=$(date +%s)
   period=$(( ((now - start) / 60 + 1) * 60 ))
-  lb=$(jq -cn --arg lb "$LOAD_BALANCER" '[{Name: "LoadBalancer", Value: $lb}]')
-  queries="$(query lb_requests RequestCount Sum "$lb"),$(query lb_errors HTTPCode_ELB_5XX_Count Sum "$lb")"
-  for pair in $TARGET_GROUPS; do
-    id=$(echo "\${pair%%=*}" | tr '-' '_')
-    dimensions=$(jq -cn --arg lb "$LOAD_BALANCER" --arg tg "\${pair#*=}" '[{Name: "LoadBalancer", Value: $lb}, {Name: "TargetGroup", Value: $tg}]')
-    queries="$queries,$(query "r_$id" RequestCount Sum "$dimensions"),$(query "e_$id" HTTPCode_Target_5XX_Count Sum "$dimensions"),$(query "l_$id" TargetResponseTime p95 "$dimensions")"
-  done
-  aws cloudwatch get-metric-data --metric-data-queries "[$queries]" \\
+  # One query per metric, built in one jq run: the load balancer's requests and its own 5xx, then each target group's
+  # requests, 5xx and p95 latency (TARGET_GROUPS is "service=targetgroup/name/id" pairs; a query id is the service
+  # name with "-" as "_", which CloudWatch ids do not allow).
+  queries=$(jq -cn --arg lb "$LOAD_BALANCER" --arg groups "$TARGET_GROUPS" --argjson period "$period" '
+    def query($id; $metric; $stat; $dimensions):
+      {Id: $id, ReturnData: true, MetricStat: {Metric: {Namespace: "AWS/ApplicationELB", MetricName: $metric, Dimensions: $dimensions}, Period: $period, Stat: $stat}};
+    [{Name: "LoadBalancer", Value: $lb}] as $balancer
+    | [query("lb_requests"; "RequestCount"; "Sum"; $balancer), query("lb_errors"; "HTTPCode_ELB_5XX_Count"; "Sum"; $balancer)]
+      + [$groups | split(" ")[] | select(length > 0) | (index("=")) as $at | {id: (.[:$at] | gsub("-"; "_")), group: .[$at + 1:]}
+         | . as $g | ($balancer + [{Name: "TargetGroup", Value: $g.group}]) as $dimensions
+         | query("r_\\($g.id)"; "RequestCount"; "Sum"; $dimensions), query("e_\\($g.id)"; "HTTPCode_Target_5XX_Count"; "Sum"; $dimensions),
+           query("l_\\($g.id)"; "TargetResponseTime"; "p95"; $dimensions)]')
+  aws cloudwatch get-metric-data --metric-data-queries "$queries" \\
     --start-time "$(date -u -d "@$((now - period))" +%FT%TZ)" --end-time "$(date -u -d "@$now" +%FT%TZ)" > "$RUNNER_TEMP/metrics.json"
-  over() { awk -v errors="$1" -v requests="$2" -v max="$MAX_ERROR_RATE_PERCENT" 'BEGIN { exit !(requests > 0 && errors * 100 / requests > max) }'; }
+  # Each query's highest value in the window, as "id value" lines (0 where it has no data point).
+  values=$(jq -r '.MetricDataResults[] | "\\(.Id) \\([.Values[]] | max // 0)"' "$RUNNER_TEMP/metrics.json")
+  value() { awk -v id="$1" '$1 == id && (!found || $2 > v) { v = $2; found = 1 } END { print (found ? v : 0) }' <<< "$values"; }
   # The load balancer's own 5xx (no healthy target) never reach RequestCount: they count on both sides.
   lb_errors=$(value lb_errors)
   if over "$lb_errors" "$(awk -v a="$(value lb_requests)" -v b="$lb_errors" 'BEGIN { print a + b }')"; then
