@@ -156,7 +156,7 @@ export async function program(): Promise<Record<string, unknown>> {
         protect,
     };
     const postgres = new Postgres(naming.name("postgres"), {
-        namePrefix, settings: config.database, kmsKeyArn: keys.arns.database, ...dataAccess,
+        namePrefix, settings: config.database, kmsKeyArn: keys.arns.database, accountId, ...dataAccess,
     }, scoped);
     const redis = new Redis(naming.name("redis"), {
         namePrefix, settings: config.cache, kmsKeyArn: keys.arns.cache, secretsKmsKeyArn: keys.arns.secrets, ...dataAccess,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { cacheAlarms, cacheMemberIds, postgresAlarms } from "../infra/data/alarms";
 import { defaultMaxConnections } from "../infra/data/instance-classes";
 import { PlanError } from "../tools/mock-engine";
-import { STACKS, ofType, one, plan, realPlan, rejection, withStackValue } from "./harness";
+import { STACKS, accountOf, ofType, one, plan, realPlan, rejection, withStackValue } from "./harness";
 
 const DATABASE = {
     dev: { instanceClass: "db.t3.medium", multiAz: false, replicas: 0, backups: 7, protectedDb: false },
@@ -41,6 +41,9 @@ describe("data stores", () => {
                     assert.equal(db.inputs.performanceInsightsKmsKeyId, `[computed: platform-${stack}-keys-database.arn]`);
                     assert.equal(db.inputs.monitoringInterval, 60);
                 }
+                // Enhanced monitoring's role trusts RDS on behalf of this account only.
+                const monitoring = JSON.parse(String(one(p, "aws:iam/role:Role", "postgres-monitoring").inputs.assumeRolePolicy));
+                assert.deepEqual(monitoring.Statement[0].Condition, { StringEquals: { "aws:SourceAccount": accountOf(stack) } });
                 const primary = ofType(p, "aws:rds/instance:Instance").find((instance) => !instance.inputs.replicateSourceDb)!;
                 assert.equal(primary.inputs.manageMasterUserPassword, true);
                 assert.equal(primary.inputs.masterUserSecretKmsKeyId, `[computed: platform-${stack}-keys-database.arn]`);

@@ -78,7 +78,7 @@ describe("identity", () => {
         assert.deepEqual(sids({ kind: "build" }), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "PushThisStacksImages"]);
         // A promoting environment reads the source's repositories, writes the same images into its own, watches, snapshots.
         assert.deepEqual(sids({ kind: "promote", sourcePrefix: "s", sourceAccountId: "2" }, "db"), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "CopyPromotedImagesIn",
-            "ReadTheSourceStacksImages", "WatchTheRelease", "SnapshotBeforeMigrations", "WaitForTheSnapshot", "PruneOldPredeploySnapshots"]);
+            "ReadTheSourceStacksImages", "WatchTheRelease", "SnapshotBeforeMigrations", "TagThePredeploySnapshot", "WaitForTheSnapshot", "PruneOldPredeploySnapshots"]);
     });
 });
 

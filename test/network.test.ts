@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseIpv4Cidr } from "../infra/config/cidr";
 import { planSubnets } from "../infra/network/subnets";
-import { STACKS, ofType, one, plan, realPlan, withStackValue } from "./harness";
+import { STACKS, accountOf, ofType, one, plan, realPlan, withStackValue } from "./harness";
 
 const EXPECTED = {
     dev: { natGateways: 1, retention: 30 },
@@ -56,6 +56,10 @@ describe("network", () => {
                 assert.equal(flowLog.inputs.logDestination, `[computed: ${group.name}.arn]`);
                 const policy = JSON.parse(String(one(p, "aws:iam/rolePolicy:RolePolicy", "flow-logs").inputs.policy));
                 assert.deepEqual(policy.Statement[0].Resource, [`[computed: ${group.name}.arn]`, `[computed: ${group.name}.arn]:*`]);
+                // AWS's flow-log role lists DescribeLogGroups; the trust admits the service for this account only.
+                assert.deepEqual([policy.Statement[1].Action, policy.Statement[1].Resource], ["logs:DescribeLogGroups", `arn:aws:logs:us-east-1:${accountOf(stack)}:log-group:*`]);
+                const trust = JSON.parse(String(one(p, "aws:iam/role:Role", "flow-logs").inputs.assumeRolePolicy));
+                assert.deepEqual(trust.Statement[0].Condition, { StringEquals: { "aws:SourceAccount": accountOf(stack) } });
             });
 
             it("strips every rule from the default security group", async () => {

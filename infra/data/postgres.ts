@@ -27,6 +27,8 @@ export interface DataStoreArgs {
 
 export interface PostgresArgs extends DataStoreArgs {
     settings: PlatformConfig["database"];
+    /** The account enhanced monitoring acts for: its role trusts RDS on behalf of this account only. */
+    accountId: pulumi.Input<string>;
     /** Storage, Performance Insights and the RDS-managed master secret. */
     kmsKeyArn: pulumi.Input<string>;
 }
@@ -77,7 +79,9 @@ export class Postgres extends pulumi.ComponentResource {
         }, child);
         const monitoringRole = new aws.iam.Role(`${name}-monitoring`, {
             name: `${identifier}-monitoring`,
-            assumeRolePolicy: toJson(serviceTrustPolicy("monitoring.rds.amazonaws.com")),
+            // Bound to the account (the confused-deputy guidance; RDS User Guide, "Setting up and enabling Enhanced
+            // Monitoring", shows aws:SourceAccount in this role's trust).
+            assumeRolePolicy: toJson(serviceTrustPolicy("monitoring.rds.amazonaws.com", args.accountId)),
             managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"],
         }, child);
         const logGroupsOf = (instance: string, key: string) => LOG_EXPORTS.map((log) => new aws.cloudwatch.LogGroup(`${name}-${key}-${log}`, {

@@ -110,11 +110,17 @@ export function deployPermissions(args: DeployPermissionsArgs): PolicyDocument {
     }
     if (args.databaseInstanceId !== undefined) {
         statements.push({
-            Sid: "SnapshotBeforeMigrations", Effect: "Allow", Action: ["rds:CreateDBSnapshot", "rds:AddTagsToResource"],
+            Sid: "SnapshotBeforeMigrations", Effect: "Allow", Action: "rds:CreateDBSnapshot",
             Resource: [
                 pulumi.interpolate`arn:aws:rds:${args.region}:${args.accountId}:db:${args.databaseInstanceId}`,
                 pulumi.interpolate`arn:aws:rds:${args.region}:${args.accountId}:snapshot:${args.databaseInstanceId}-predeploy-*`,
             ],
+        });
+        // `create-db-snapshot --tags` tags the new snapshot (Purpose=predeploy, which the pruning reads), never the
+        // database instance: tagging is allowed on the snapshots alone.
+        statements.push({
+            Sid: "TagThePredeploySnapshot", Effect: "Allow", Action: "rds:AddTagsToResource",
+            Resource: pulumi.interpolate`arn:aws:rds:${args.region}:${args.accountId}:snapshot:${args.databaseInstanceId}-predeploy-*`,
         });
         // The deploy polls `describe-db-snapshots` for its snapshot and lists the instance's manual snapshots to prune
         // them: both the instance and the snapshots this workflow names are listed (iam-data gives DescribeDBSnapshots
