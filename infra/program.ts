@@ -34,7 +34,7 @@ import { Alerting } from "./observability/alerting";
 import { Monitoring } from "./observability/monitoring";
 import { createAwsProvider } from "./providers";
 import { Registry } from "./registry";
-import { accountOf, createsOidcProviders, promotingAccounts, registryHost } from "./topology";
+import { accountOf, createsOidcProvider, promotingAccounts, registryHost } from "./topology";
 
 export async function program(): Promise<Record<string, unknown>> {
     const config = loadConfig();
@@ -106,7 +106,7 @@ export async function program(): Promise<Record<string, unknown>> {
         identity: config.identity,
         project: config.project,
         stack: config.stack,
-        createsOidcProviders: createsOidcProviders(config.environments, config.stack),
+        createsOidcProviders: { github: createsOidcProvider(config, config.stack, "github"), pulumi: createsOidcProvider(config, config.stack, "pulumi") },
         driftRemediates: config.deployments.driftAutoRemediate,
         clusterName: naming.clusterName,
         servicesRepositoryPrefix: namePrefix,

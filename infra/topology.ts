@@ -20,15 +20,20 @@ export function stacksInAccount(environments: Environments, accountId: string): 
     return Object.entries(environments).filter(([, target]) => target.awsAccountId === accountId).map(([stack]) => stack);
 }
 
+export type OidcIssuer = "github" | "pulumi";
+
 /**
- * Whether this stack creates the account's IAM OIDC providers (GitHub's and Pulumi's). IAM allows one provider per
- * issuer URL in an account ("EntityAlreadyExists" on a second CreateOpenIDConnectProvider:
- * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html), so exactly one stack
- * of each account creates them, the first in the order of `environments`, and the others look them up. The day-0
- * runbook brings the stacks up in that order.
+ * Whether this stack creates the account's IAM OIDC provider of an issuer (GitHub's or Pulumi's). IAM allows one
+ * provider per issuer URL in an account ("EntityAlreadyExists" on a second CreateOpenIDConnectProvider:
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html), so exactly one stack of
+ * each account creates it, the first in the order of `environments`, and the others look it up; where config says the
+ * provider exists already (`existingOidcProviders`), every stack of the account looks it up. The day-0 runbook brings
+ * the stacks up in that order.
  */
-export function createsOidcProviders(environments: Environments, stack: string): boolean {
-    return stacksInAccount(environments, accountOf(environments, stack))[0] === stack;
+export function createsOidcProvider(config: Pick<PlatformConfig, "environments" | "existingOidcProviders">, stack: string, issuer: OidcIssuer): boolean {
+    const account = accountOf(config.environments, stack);
+    if ((config.existingOidcProviders[account] ?? []).includes(issuer)) return false;
+    return stacksInAccount(config.environments, account)[0] === stack;
 }
 
 /** The accounts of the stacks that promote this stack's images (`promoteFrom: <this stack>`), other than its own. */

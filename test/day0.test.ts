@@ -10,7 +10,7 @@ import {
     accountOfPlan, checkAccessEntryPrincipals, checkClusterActors, checkDeploymentsSession, checkDriftTrusted, checkHttpsListeners,
     checkOidcProviders, day0Findings, durationSeconds,
 } from "../tools/day0-checks";
-import { STACKS, accountOf, plan, projectCopy, realPlan } from "./harness";
+import { STACKS, accountOf, plan, projectCopy, realPlan, rejection } from "./harness";
 
 const realPlans = (): Promise<Plan[]> => Promise.all(STACKS.map((stack) => realPlan(stack)));
 /** A copy of a plan with one resource's inputs or options changed: the plans are shared and must not be mutated. */
@@ -42,6 +42,17 @@ describe("day 0", () => {
                 ["https://token.actions.githubusercontent.com", "https://api.pulumi.com/oidc"]);
         }
         assert.deepEqual(day0Findings(plans), []);
+    });
+
+    it("looks up a provider that config says exists already in an account, and refuses an account no stack uses", async () => {
+        const directory = projectCopy("Pulumi.yaml", (document) => document.setIn(["config", "existingOidcProviders"], { value: { [accountOf("dev")]: ["github"] } }));
+        const dev = await plan("dev", { directory });
+        assert.deepEqual(dev.resources.filter((resource) => resource.type === "aws:iam/openIdConnectProvider:OpenIdConnectProvider").map((resource) => resource.inputs.url), ["https://api.pulumi.com/oidc"]);
+        assert.deepEqual(dev.invokes.filter((invoke) => invoke.token === "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider").map((invoke) => invoke.args.url), ["https://token.actions.githubusercontent.com"]);
+        assert.deepEqual(checkOidcProviders([dev]), []);
+        const typo = projectCopy("Pulumi.yaml", (document) => document.setIn(["config", "existingOidcProviders"], { value: { "999999999999": ["github"] } }));
+        const error = await rejection(plan("dev", { directory: typo }));
+        assert.match(error.message, /Pulumi\.yaml: platform:existingOidcProviders\.999999999999: got "999999999999"; expected the account of an environment/);
     });
 
     it("finds a second stack creating the same provider in one account", async () => {

@@ -90,6 +90,10 @@ export function checkConsistency(settings: Settings, report: Report): void {
 
     checkGithub(settings, report);
     checkLicences(settings, report);
+    const accounts = new Set(Object.values(settings.environments).map((target) => target.awsAccountId));
+    for (const account of Object.keys(settings.existingOidcProviders)) {
+        if (!accounts.has(account)) report(["existingOidcProviders", account], account, `expected the account of an environment (${[...accounts].join(", ")})`);
+    }
     checkWorkloads(settings, report);
     checkPromotion(settings, report);
     if (settings.deployments.runner === "hosted") {

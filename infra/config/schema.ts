@@ -191,6 +191,12 @@ export const projectSchema = z.strictObject({
     program: programRepositorySchema,
     /** Keyed by stack name: every stack's environment is known to all, so the workflows can name them. */
     environments: z.record(dnsLabel, deployTargetSchema),
+    /**
+     * IAM OIDC providers that already exist in an account, made outside this program (another team's GitHub Actions
+     * trust, say): keyed by account id, `github` and/or `pulumi`. The stacks of that account look them up instead of
+     * creating them, which would fail with EntityAlreadyExists. @default {} (this program creates them)
+     */
+    existingOidcProviders: z.record(z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id"), z.array(z.enum(["github", "pulumi"]))).default({}),
     services: z.array(serviceSchema).min(1),
 });
 

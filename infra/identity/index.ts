@@ -32,8 +32,8 @@ export interface IdentityArgs {
     identity: PlatformConfig["identity"];
     project: string;
     stack: string;
-    /** Whether this stack creates the account's OIDC providers (topology.ts) or looks up the ones another stack made. */
-    createsOidcProviders: boolean;
+    /** Which of the account's OIDC providers this stack creates (topology.ts); it looks up the others. */
+    createsOidcProviders: { github: boolean; pulumi: boolean };
     /** The application repository's numeric id: the deploy role's trust names it, never its mutable name. */
     repositoryId: pulumi.Input<string | number>;
     /** Drift of this stack may be remediated unseen: its remediation runs are trusted too. */
@@ -58,7 +58,7 @@ export class Identity extends pulumi.ComponentResource {
         const child = { parent: this };
         // IAM keeps one provider per issuer URL and account: the first stack of the account creates it, the others look
         // it up, so a missing one fails their preview with its URL instead of a later EntityAlreadyExists.
-        const providerArn = (host: string, audience: string, key: string): pulumi.Output<string> => args.createsOidcProviders
+        const providerArn = (host: string, audience: string, key: string, creates: boolean): pulumi.Output<string> => creates
             ? new aws.iam.OpenIdConnectProvider(`${name}-${key}`, {
                 url: `https://${host}`,
                 clientIdLists: [audience],
@@ -66,7 +66,7 @@ export class Identity extends pulumi.ComponentResource {
             }, child).arn
             : aws.iam.getOpenIdConnectProviderOutput({ url: `https://${host}` }, { parent: this }).arn;
 
-        const githubProviderArn = providerArn(GITHUB_OIDC_HOST, GITHUB_OIDC_AUDIENCE, "github-oidc");
+        const githubProviderArn = providerArn(GITHUB_OIDC_HOST, GITHUB_OIDC_AUDIENCE, "github-oidc", args.createsOidcProviders.github);
         const deployRole = new aws.iam.Role(`${name}-deploy`, {
             name: args.github.deployRole.name,
             description: `GitHub Actions deployments to ${args.github.environment} (${args.repository.owner}/${args.repository.name})`,
@@ -85,7 +85,7 @@ export class Identity extends pulumi.ComponentResource {
             })),
         }, child);
 
-        const pulumiProviderArn = providerArn(PULUMI_OIDC_HOST, args.identity.pulumiOrganization, "pulumi-oidc");
+        const pulumiProviderArn = providerArn(PULUMI_OIDC_HOST, args.identity.pulumiOrganization, "pulumi-oidc", args.createsOidcProviders.pulumi);
         const deploymentsRole = new aws.iam.Role(`${name}-deployments`, {
             name: args.identity.deploymentsRoleName,
             description: `Pulumi Deployments of ${args.project}/${args.stack}`,
