@@ -6,43 +6,18 @@
  * Defaults live here and nowhere else.
  */
 import { z } from "zod";
-import { isIpv4Cidr } from "./cidr";
 import { ciSchema, deliverySchema } from "./pipeline";
-import { cronProblems } from "./cron";
+import { cronExpression, dnsLabel, githubId, iamRoleName } from "./primitives";
+import {
+    awsSchema, backupsSchema, cacheSchema, clusterSchema, databaseSchema, edgeSchema, identitySchema, logsSchema, networkSchema,
+    observabilitySchema, registrySchema,
+} from "./schema-aws";
+import { runnersSchema, workloadsSchema } from "./schema-kubernetes";
 
-/** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy, `retentionInDays`). */
-export const CLOUDWATCH_RETENTION_DAYS = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+export { CLOUDWATCH_RETENTION_DAYS } from "./primitives";
+export * from "./schema-aws";
+export * from "./schema-kubernetes";
 
-const retentionDays = z
-    .number()
-    .int()
-    .refine((days) => (CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(days), {
-        message: `expected a CloudWatch Logs retention period, one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
-    });
-
-const cidr = z.string().refine(isIpv4Cidr, { message: "expected an IPv4 CIDR block such as 10.0.0.0/16" });
-
-/** Lower-case DNS-label-like names: used in physical names, Kubernetes objects and image repositories. */
-const dnsLabel = z
-    .string()
-    .regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, "expected a lower-case name of letters, digits and '-', at most 32 characters");
-
-const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "expected an AWS region such as us-east-1");
-
-/** An IAM role name (IAM: up to 64 characters of letters, digits and +=,.@_-). */
-const iamRoleName = z.string().regex(/^[\w+=,.@-]{1,64}$/, "expected an IAM role name (letters, digits, +=,.@_-, at most 64)");
-
-const githubId = z.number().int().positive();
-
-/** A five-field cron expression, each field in its range (cron.ts says which syntax and why). */
-const cronExpression = z.string().superRefine((expression, context) => {
-    const problems = cronProblems(expression);
-    if (problems.length > 0) {
-        context.addIssue({ code: "custom", input: expression, message: `expected a five-field cron expression in UTC (minute 0-59, hour 0-23, day-of-month 1-31, month 1-12, day-of-week 0-6) such as 0 6 * * *: ${problems.join("; ")}` });
-    }
-});
 
 // ---------------------------------------------------------------------------------------------------------------
 // Project config (Pulumi.yaml)
@@ -211,134 +186,6 @@ export const environmentSchema = z.strictObject({
     controlStack: z.boolean().default(false),
 });
 
-export const awsSchema = z.strictObject({
-    region: awsRegion,
-    /** Exactly the zones the network spans: listed, so that a plan never depends on what a region offers today. */
-    availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "expected a zone name such as us-east-1a")).min(2).max(6),
-});
-
-export const networkSchema = z.strictObject({
-    /** The VPC's block: /16 to /20, so that every tier of every zone fits (see network/subnets.ts). */
-    cidr,
-    /** 1 shares one NAT gateway across zones (cheaper); one per zone survives the loss of a zone. */
-    natGateways: z.number().int().min(1),
-});
-
-export const logsSchema = z.strictObject({
-    /** Retention of every log group this stack creates (flow logs, control plane, application). */
-    retentionDays,
-});
-
-const nodeGroupSchema = z.strictObject({
-    instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "expected an EC2 instance type such as m5.xlarge")).min(1),
-    capacityType: z.enum(["ON_DEMAND", "SPOT"]),
-    minSize: z.number().int().min(0),
-    maxSize: z.number().int().min(1),
-    desiredSize: z.number().int().min(0),
-    diskSizeGiB: z.number().int().min(20).max(16384).default(50),
-});
-
-export const clusterSchema = z.strictObject({
-    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, "expected a Kubernetes minor version such as 1.33"),
-    /**
-     * Day 0 only: the public endpoint opened to the operator's addresses until a date (YYYY-MM-DD, UTC, at most
-     * seven days ahead), so that the first `pulumi up` from a laptop reaches the API before anything runs inside
-     * the VPC. From that date on the program renders the endpoint private again, whether or not the key is removed.
-     * Absent: the API endpoint is private only.
-     */
-    operatorAccess: z.strictObject({
-        cidrs: z.array(cidr).min(1),
-        until: z.iso.date("expected a date such as 2026-12-03"),
-    }).optional(),
-    deletionProtection: z.boolean(),
-    /**
-     * IAM role names given cluster-admin through access entries. They must already exist: the program looks each one
-     * up (a missing role fails the preview with its name), because EKS refuses an access entry for a principal that
-     * does not exist.
-     */
-    adminRoles: z.array(iamRoleName).default([]),
-    nodeGroups: z.record(dnsLabel, nodeGroupSchema),
-});
-
-export const databaseSchema = z.strictObject({
-    /** PostgreSQL major version (RDS picks the newest minor and upgrades minors automatically). */
-    engineVersion: z.string().regex(/^\d{2}(\.\d+)?$/, "expected a PostgreSQL version such as 16 or 16.4"),
-    instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "expected an RDS instance class such as db.r6g.xlarge"),
-    multiAz: z.boolean(),
-    readReplicas: z.number().int().min(0).max(15),
-    allocatedStorageGiB: z.number().int().min(20).max(65536),
-    maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
-    /** RDS keeps automated backups 0 to 35 days; 0 disables them (and read replicas with them). */
-    backupRetentionDays: z.number().int().min(0).max(35),
-    deletionProtection: z.boolean(),
-    /** Take a final snapshot when the instance is deleted. */
-    finalSnapshot: z.boolean(),
-    /** Performance Insights retention: 7 days (free tier) or a multiple of 31 up to 731. */
-    performanceInsightsRetentionDays: z.number().int().default(7),
-    /** Enhanced monitoring granularity in seconds (RDS accepts 1, 5, 10, 15, 30, 60). */
-    monitoringIntervalSeconds: z.union([z.literal(1), z.literal(5), z.literal(10), z.literal(15), z.literal(30), z.literal(60)]).default(60),
-});
-
-export const cacheSchema = z.strictObject({
-    engine: z.enum(["redis", "valkey"]),
-    /** Engine version: Redis OSS 7.1 or Valkey 8.0 at the time of writing. */
-    engineVersion: z.string().regex(/^\d+\.\d+$/, "expected an engine version such as 7.1").default("7.1"),
-    nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "expected an ElastiCache node type such as cache.r6g.large"),
-    /** Cluster mode shards the key space across node groups. */
-    clusterMode: z.boolean(),
-    shards: z.number().int().min(1).max(500),
-    replicasPerShard: z.number().int().min(0).max(5),
-    /** Multi-AZ with automatic failover (needs at least one replica). */
-    multiAz: z.boolean(),
-    snapshotRetentionDays: z.number().int().min(0).max(35),
-});
-
-export const edgeSchema = z.strictObject({
-    /** The host name the public services answer on. */
-    domainName: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "expected a DNS name such as app.example.com"),
-    /** An existing ACM certificate for domainName; absent, the stack requests one with DNS validation. */
-    certificateArn: z.string().regex(/^arn:aws[\w-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, "expected an ACM certificate ARN").optional(),
-    /** A Route 53 hosted zone for domainName: when set, the stack writes the validation records and waits for issue. */
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, "expected a Route 53 hosted zone id such as Z0123456789ABC").optional(),
-    /** Deletion protection on the load balancer. */
-    deletionProtection: z.boolean(),
-    waf: z.strictObject({
-        enabled: z.boolean(),
-        /** Requests per five minutes from one IP before the rate-based rule blocks it. */
-        rateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(2000),
-    }),
-});
-
-export const registrySchema = z.strictObject({
-    /** Immutable tags: a pushed tag can never point at another image. */
-    immutableTags: z.boolean(),
-    /** How many tagged images each repository keeps. */
-    keepTaggedImages: z.number().int().min(1).max(10000),
-    /** Days before untagged images expire. */
-    untaggedExpiryDays: z.number().int().min(1),
-});
-
-export const identitySchema = z.strictObject({
-    /** The Pulumi Cloud organisation: the audience of Pulumi's OIDC tokens. */
-    pulumiOrganization: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a Pulumi organisation name"),
-    /** The role Pulumi Deployments assumes to run this stack. */
-    deploymentsRoleName: iamRoleName,
-});
-
-export const observabilitySchema = z.strictObject({
-    /** Addresses subscribed to the alarm topic (each confirms by e-mail). */
-    alarmEmails: z.array(z.email("expected an e-mail address")).default([]),
-    /** Alarm when the load balancer's p95 response time exceeds this many seconds. */
-    p95LatencySeconds: z.number().positive().default(2),
-    /** Alarm when more than this share of requests (percent) end in a 5xx from the targets. */
-    error5xxPercent: z.number().positive().max(100).default(5),
-});
-
-export const backupsSchema = z.strictObject({
-    /** Days before objects in the backup bucket expire. */
-    bucketExpiryDays: z.number().int().min(1),
-});
-
 export const githubEnvironmentSchema = z.strictObject({
     /** Who may push images is not set here: it follows from `environments.<stack>.promoteFrom` in Pulumi.yaml. */
     deployRole: z.strictObject({ name: iamRoleName }),
@@ -357,23 +204,6 @@ export const githubEnvironmentSchema = z.strictObject({
     variables: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "expected an UPPER_SNAKE_CASE variable name"), z.string()).default({}),
 });
 
-const replicaBounds = z.strictObject({ min: z.number().int().min(1), max: z.number().int().min(1) });
-
-export const workloadsSchema = z.strictObject({
-    /** Autoscaler bounds for every service, and per service where it differs. */
-    replicas: z.strictObject({
-        default: replicaBounds,
-        services: z.record(dnsLabel, replicaBounds).default({}),
-    }),
-    /** The namespace's ResourceQuota. */
-    quota: z.strictObject({
-        requestsCpu: z.string().regex(/^\d+(m)?$/, "expected a CPU quantity such as 8 or 8000m"),
-        requestsMemory: z.string().regex(/^\d+(Mi|Gi)$/, "expected a memory quantity such as 16Gi"),
-        limitsCpu: z.string().regex(/^\d+(m)?$/, "expected a CPU quantity such as 16"),
-        limitsMemory: z.string().regex(/^\d+(Mi|Gi)$/, "expected a memory quantity such as 32Gi"),
-        pods: z.number().int().min(1),
-    }),
-});
 
 export const deploymentsSchema = z.strictObject({
     /** The branch of the program's repository that this stack deploys from. */
@@ -412,36 +242,6 @@ export const deploymentsSchema = z.strictObject({
     }).default({ count: 1, instanceType: "t3.medium", diskSizeGiB: 40 }),
 });
 
-/**
- * The upstream runner image at the newest actions/runner release, v2.336.0 (tag commit
- * 98aabcd429c4e8402406c56ce2d26387fed3b9ce; the release workflow, .github/workflows/release.yml, pushes
- * `ghcr.io/actions/actions-runner:<version>` built from images/Dockerfile). It carries curl, jq, git, unzip and the
- * docker CLI with buildx, but not the AWS CLI nor gh: the program's own runner image is built FROM it
- * (github/workflows/runner-image.ts), and that image is the scale set's default (docs-runner-image.md).
- */
-export const UPSTREAM_RUNNER_IMAGE = "ghcr.io/actions/actions-runner:2.336.0";
-
-const cpuQuantity = z.string().regex(/^\d+m$|^\d+(\.\d+)?$/, "expected a Kubernetes CPU quantity such as 500m or 2");
-const memoryQuantity = z.string().regex(/^\d+(Mi|Gi)$/, "expected a Kubernetes memory quantity such as 2Gi");
-
-/** The GitHub Actions runners (Actions Runner Controller scale set) in the stack's own cluster, for deploy and rollback jobs. */
-export const runnersSchema = z.strictObject({
-    /** Idle runners kept waiting for a job (0: a runner starts when a job is queued). @default 0 */
-    minRunners: z.number().int().min(0).default(0),
-    /** The most runners at once: deploys queue per environment, rollbacks run beside them. @default 3 */
-    maxRunners: z.number().int().min(1).max(50).default(3),
-    /**
-     * The runner container's image, by tag or digest. @default the program's runner image in this stack's registry,
-     * `<namePrefix>/actions-runner:<content hash of its Dockerfile>` (github/workflows/runner-image.ts), which the
-     * runner-image workflow builds
-     */
-    image: z.string().regex(/^[\w.-]+(\/[\w.-]+)+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, "expected an image reference with a tag or digest").optional(),
-    /** Requests and limits of the runner container (equal, so a job cannot starve the node's other pods). @default 1 CPU, 2Gi */
-    resources: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).default({ cpu: "1", memory: "2Gi" }),
-}).refine((runners) => runners.minRunners <= runners.maxRunners, {
-    path: ["minRunners"],
-    message: "expected minRunners no greater than maxRunners",
-});
 
 export const policySchema = z.strictObject({
     /** How the policy pack treats a violation in this stack: `mandatory` blocks the update, `advisory` warns. */
