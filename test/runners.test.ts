@@ -4,8 +4,9 @@ import { clusterRunnerScaleSet } from "../github/workflows/names";
 import { RUNNER_CHARTS } from "../infra/addons/charts";
 import {
     CONTROLLER_SERVICE_ACCOUNT, GITHUB_APP_SECRET, MAX_SCALE_SET_NAME_LENGTH, controllerValues, githubAppSecretData, listenerPodTemplate, runnerNetworkPolicies,
-    runnerPodTemplate, scaleSetValues, type NetworkPolicySpec,
+    runnerPodTemplate, scaleSetValues,
 } from "../infra/addons/runner-values";
+import type { NetworkPolicySpec } from "../infra/workloads/policies";
 import { UPSTREAM_RUNNER_IMAGE } from "../infra/config/schema";
 import { runnerImageTag } from "../github/workflows/runner-image";
 import { restrictedViolations } from "../infra/workloads/pods";

@@ -4,11 +4,11 @@
  * charts' own, read in their values.yaml at the pinned tag (charts.ts, RUNNER_CHARTS: actions/actions-runner-controller
  * gha-runner-scale-set-0.14.2, commit 9bb16ae49d0ce585d8e682aa7e2668a6e832d5d8).
  */
-import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { RUNNER_CHARTS } from "./charts";
 import type { HelmValues } from "./values";
+import { denyAllButDns, type NetworkPolicySpec } from "../workloads/policies";
 
 /** The controller's release name, as in GitHub's quickstart (`helm install arc ... gha-runner-scale-set-controller`). */
 export const CONTROLLER_RELEASE = "arc";
@@ -130,11 +130,6 @@ export function githubAppSecretData<T>(app: { id: number; installationId: number
     };
 }
 
-export interface NetworkPolicySpec {
-    name: string;
-    spec: k8s.types.input.networking.v1.NetworkPolicySpec;
-}
-
 /** The nodes' instance metadata service: nothing in these namespaces needs it (the runners get AWS credentials by OIDC). */
 export const METADATA_CIDR = "169.254.169.254/32";
 
@@ -146,18 +141,7 @@ export const METADATA_CIDR = "169.254.169.254/32";
  */
 export function runnerNetworkPolicies(): NetworkPolicySpec[] {
     return [
-        { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
-        {
-            name: "allow-dns",
-            spec: {
-                podSelector: {},
-                policyTypes: ["Egress"],
-                egress: [{
-                    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                    ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-                }],
-            },
-        },
+        ...denyAllButDns(),
         {
             name: "allow-https-out",
             spec: {

@@ -29,14 +29,9 @@ export function idleServices(services: readonly ServiceConfig[]): string[] {
     return services.filter((service) => !service.public && !services.some((caller) => caller.talksTo.includes(service.name))).map((service) => service.name);
 }
 
-/**
- * Default deny in both directions; DNS for everyone; from the load balancer's subnets to public services; to the data
- * stores for the services that use them; and the service-to-service edges of `talksTo`. Pods need no route to AWS APIs:
- * the CSI driver fetches their secrets on the node, with the pod's own identity.
- */
-export function networkPolicies(services: readonly ServiceConfig[], network: NetworkInputs): NetworkPolicySpec[] {
-    const byName = new Map(services.map((service) => [service.name, service]));
-    const policies: NetworkPolicySpec[] = [
+/** Nothing in or out of a namespace's pods but DNS to the cluster's CoreDNS: the base every namespace builds on. */
+export function denyAllButDns(): NetworkPolicySpec[] {
+    return [
         { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
         {
             name: "allow-dns",
@@ -49,6 +44,18 @@ export function networkPolicies(services: readonly ServiceConfig[], network: Net
                 }],
             },
         },
+    ];
+}
+
+/**
+ * Default deny in both directions; DNS for everyone; from the load balancer's subnets to public services; to the data
+ * stores for the services that use them; and the service-to-service edges of `talksTo`. Pods need no route to AWS APIs:
+ * the CSI driver fetches their secrets on the node, with the pod's own identity.
+ */
+export function networkPolicies(services: readonly ServiceConfig[], network: NetworkInputs): NetworkPolicySpec[] {
+    const byName = new Map(services.map((service) => [service.name, service]));
+    const policies: NetworkPolicySpec[] = [
+        ...denyAllButDns(),
     ];
     for (const service of services) {
         const ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[] = [];
