@@ -49,6 +49,7 @@ describe("identity", () => {
                 if (stack === "prod") {
                     assert.equal(bySid.ReadTheSourceStacksImages.Resource, `arn:aws:ecr:us-east-1:${accountOf("staging")}:repository/platform-staging/*`);
                     assert.ok(![bySid.ReadTheSourceStacksImages.Action].flat().includes("ecr:PutImage"), "never writes to staging");
+                    assert.ok(![bySid.PullThisStacksImages.Action].flat().includes("ecr:GetDownloadUrlForLayer"), "never downloads its own layers");
                     assert.deepEqual(bySid.SnapshotBeforeMigrations.Resource, [
                         `arn:aws:rds:us-east-1:${accountOf("prod")}:db:platform-prod-postgres`,
                         `arn:aws:rds:us-east-1:${accountOf("prod")}:snapshot:platform-prod-postgres-predeploy-*`]);

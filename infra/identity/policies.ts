@@ -100,7 +100,12 @@ export function deployPermissions(args: DeployPermissionsArgs): PolicyDocument {
         { Sid: "FindTheCluster", Effect: "Allow", Action: "eks:DescribeCluster", Resource: pulumi.interpolate`arn:aws:eks:${args.region}:${args.accountId}:cluster/${args.clusterName}` },
         // ECR's login takes no resource: AWS documents GetAuthorizationToken with Resource "*" only.
         { Sid: "LogInToTheRegistry", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-        { Sid: "PullThisStacksImages", Effect: "Allow", Action: PULL_ACTIONS, Resource: repositories },
+        // A building environment pulls its own images (the scans read the pushed image); a promoting one only checks and
+        // writes them (describe-images, the manifest and layer checks of a push), never downloads their layers.
+        {
+            Sid: "PullThisStacksImages", Effect: "Allow", Resource: repositories,
+            Action: args.images.kind === "build" ? PULL_ACTIONS : PULL_ACTIONS.filter((action) => action !== "ecr:GetDownloadUrlForLayer"),
+        },
         { Sid: args.images.kind === "build" ? "PushThisStacksImages" : "CopyPromotedImagesIn", Effect: "Allow", Action: PUSH_ACTIONS, Resource: repositories },
     ];
     if (args.images.kind === "promote") {
