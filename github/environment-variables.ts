@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../infra/config";
+import { watchMinutesOf } from "../infra/config/pipeline";
 import { VARIABLES } from "./workflows/names";
 
 export interface EnvironmentOutputs {
@@ -22,7 +23,7 @@ export interface EnvironmentOutputs {
     databaseInstanceId: string;
 }
 
-type VariablesConfig = Pick<PlatformConfig, "services" | "github">;
+type VariablesConfig = Pick<PlatformConfig, "services" | "github" | "delivery">;
 
 export function environmentVariables(config: VariablesConfig, outputs: EnvironmentOutputs): Record<string, pulumi.Input<string>> {
     const variables: Record<string, pulumi.Input<string>> = {
@@ -40,7 +41,8 @@ export function environmentVariables(config: VariablesConfig, outputs: Environme
         }
         variables[VARIABLES.database] = outputs.databaseInstanceId;
     }
-    if (config.github.blueGreen) {
+    // What the watch reads: environments that watch their releases (blue-green ones, and any with watchMinutes).
+    if (watchMinutesOf(config.github, config.delivery) > 0) {
         variables[VARIABLES.loadBalancer] = outputs.loadBalancerArnSuffix;
         for (const service of config.services.filter((candidate) => candidate.public)) {
             variables[VARIABLES.targetGroup(service.name)] = outputs.targetGroupArnSuffixes[service.name];

@@ -21,6 +21,7 @@ import { DeploymentAgents } from "./agents";
 import { Backups } from "./backups";
 import { Cluster } from "./cluster";
 import { loadConfig } from "./config";
+import { watchMinutesOf } from "./config/pipeline";
 import { Postgres, postgresIdentifier } from "./data/postgres";
 import { Redis } from "./data/redis";
 import { Workloads, deploymentNames } from "./workloads";
@@ -108,6 +109,7 @@ export async function program(): Promise<Record<string, unknown>> {
         stack: config.stack,
         createsOidcProviders: { github: createsOidcProvider(config, config.stack, "github"), pulumi: createsOidcProvider(config, config.stack, "pulumi") },
         driftRemediates: config.deployments.driftAutoRemediate,
+        watchesReleases: watchMinutesOf(config.github, config.delivery) > 0,
         clusterName: naming.clusterName,
         servicesRepositoryPrefix: namePrefix,
         // Production copies what staging ran: it reads `<project>-<source stack>/<service>` in the source stack's

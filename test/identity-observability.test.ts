@@ -54,7 +54,8 @@ describe("identity", () => {
                         `arn:aws:rds:us-east-1:${accountOf("prod")}:db:platform-prod-postgres`,
                         `arn:aws:rds:us-east-1:${accountOf("prod")}:snapshot:platform-prod-postgres-predeploy-*`]);
                 } else {
-                    assert.deepEqual(Object.keys(bySid), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "PushThisStacksImages"]);
+                    // Staging watches its releases (environments.staging.watchMinutes); dev does not.
+                    assert.deepEqual(Object.keys(bySid), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "PushThisStacksImages", ...(stack === "staging" ? ["WatchTheRelease"] : [])]);
                 }
             });
 
@@ -74,11 +75,13 @@ describe("identity", () => {
     it("builds exact subjects and scoped permissions", () => {
         assert.deepEqual(pulumiDeploymentSubjects("org", "proj", "dev").map((subject) => subject.split(":")[9]), ["preview", "update", "refresh", "destroy", "detect-drift"]);
         assert.deepEqual(pulumiDeploymentSubjects("org", "proj", "dev", true).map((subject) => subject.split(":")[9]).slice(-1), ["remediate-drift"]);
-        const sids = (images: Parameters<typeof deployPermissions>[0]["images"], databaseInstanceId?: string) =>
-            deployPermissions({ region: "r", accountId: "1", clusterName: "c", repositoryPrefix: "p", images, databaseInstanceId }).Statement.map((statement) => statement.Sid);
+        const sids = (images: Parameters<typeof deployPermissions>[0]["images"], databaseInstanceId?: string, watches = false) =>
+            deployPermissions({ region: "r", accountId: "1", clusterName: "c", repositoryPrefix: "p", images, databaseInstanceId, watches }).Statement.map((statement) => statement.Sid);
         assert.deepEqual(sids({ kind: "build" }), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "PushThisStacksImages"]);
+        // An environment that watches its releases (staging) reads the load balancer's metrics, and nothing else more.
+        assert.deepEqual(sids({ kind: "build" }, undefined, true), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "PushThisStacksImages", "WatchTheRelease"]);
         // A promoting environment reads the source's repositories, writes the same images into its own, watches, snapshots.
-        assert.deepEqual(sids({ kind: "promote", sourcePrefix: "s", sourceAccountId: "2" }, "db"), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "CopyPromotedImagesIn",
+        assert.deepEqual(sids({ kind: "promote", sourcePrefix: "s", sourceAccountId: "2" }, "db", true), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "CopyPromotedImagesIn",
             "ReadTheSourceStacksImages", "WatchTheRelease", "SnapshotBeforeMigrations", "TagThePredeploySnapshot", "WaitForTheSnapshot", "PruneOldPredeploySnapshots"]);
     });
 });

@@ -68,6 +68,18 @@ describe("workflows", () => {
         assert.equal(ci.concurrency["cancel-in-progress"], "${{ github.event_name == 'pull_request' }}");
     });
 
+    it("watches staging's releases for its shorter window before keeping them, and not dev's", async () => {
+        const files = (await realPlan("prod")).files;
+        const stepsOf = (file: string) => (parse(files[`.github/workflows/${file}`]).jobs.deploy.steps as { name: string; env?: Record<string, string> }[]);
+        const staging = stepsOf("deploy-staging.yml");
+        const watch = staging.findIndex((step) => step.name.startsWith("Watch error rate"));
+        // environments.staging.watchMinutes in Pulumi.yaml; the undo comes after, so a breach undoes the rollout.
+        assert.equal(staging[watch].env!.WATCH_MINUTES, "5");
+        assert.ok(watch > staging.findIndex((step) => step.name === "worker: smoke test") && watch < staging.findIndex((step) => step.name === "Roll back on failure"));
+        assert.ok(!stepsOf("deploy-dev.yml").some((step) => step.name.startsWith("Watch")));
+        assert.equal(stepsOf("deploy-production.yml").find((step) => step.name.startsWith("Watch"))!.env!.WATCH_MINUTES, "15");
+    });
+
     it("scans for vulnerabilities, secrets and licences, and sends findings to code scanning", async () => {
         const security = parse((await realPlan("prod")).files[".github/workflows/security.yml"]);
         assert.deepEqual(Object.keys(security.on).sort(), ["pull_request", "schedule"]);

@@ -14,6 +14,7 @@
  * by hand, on a ref its environment admits.
  */
 import type { PlatformConfig, ServiceConfig } from "../../infra/config";
+import { watchMinutesOf } from "../../infra/config/pipeline";
 import { BUILD_JOB_PERMISSIONS } from "./build";
 import { action } from "./catalogue";
 import { defineWorkflow, type Job, type Step, type Workflow } from "./model";
@@ -114,22 +115,45 @@ function migrationSteps(services: readonly ServiceConfig[], imageOf: (service: S
     }));
 }
 
-/** Rolling: each service's Deployment to the digest, then its smoke test; any failure undoes what this run changed. */
-function rollingSteps(services: readonly ServiceConfig[], imageOf: (service: ServiceConfig) => string): Step[] {
+/**
+ * The watch of a live release: the load balancer's and each public service's target group's 5xx share and p95 latency
+ * every minute for `minutes`, and the Deployments' unavailable replicas; a breach fails the step.
+ */
+function watchStep(config: DeliveryConfig, minutes: number, deployments: string[]): Step {
+    const publicServices = config.services.filter((service) => service.public);
+    return {
+        name: `Watch error rate and latency for ${minutes} minutes`,
+        env: {
+            LOAD_BALANCER: vars(VARIABLES.loadBalancer),
+            TARGET_GROUPS: publicServices.map((service) => `${service.name}=${vars(VARIABLES.targetGroup(service.name))}`).join(" "),
+            DEPLOYMENTS: deployments.join(" "),
+            WATCH_MINUTES: String(minutes),
+            MAX_ERROR_RATE_PERCENT: String(config.delivery.maxErrorRatePercent),
+            MAX_P95_LATENCY_MS: String(config.delivery.maxP95LatencyMs),
+        },
+        run: WATCH,
+    };
+}
+
+/**
+ * Rolling: each service's Deployment to the digest, then its smoke test, then the watch where the environment has one;
+ * any failure undoes what this run changed.
+ */
+function rollingSteps(config: DeliveryConfig, watchMinutes: number, imageOf: (service: ServiceConfig) => string): Step[] {
     return [
-        ...services.flatMap((service): Step[] => [
+        ...config.services.flatMap((service): Step[] => [
             { name: `${service.name}: roll out`, env: serviceEnv(service, { DEPLOYMENT: service.name, IMAGE: imageOf(service) }), run: ROLL_OUT },
             smoke(service, service.name, imageOf(service)),
         ]),
+        ...(watchMinutes > 0 ? [watchStep(config, watchMinutes, config.services.map((service) => service.name))] : []),
         { name: "Roll back on failure", if: "failure()", run: UNDO_ROLLOUTS },
     ];
 }
 
 /** Blue-green: the idle colour of every service gets the release and a smoke test, then every Service switches, then the watch. */
-function blueGreenSteps(config: DeliveryConfig, imageOf: (service: ServiceConfig) => string): Step[] {
+function blueGreenSteps(config: DeliveryConfig, watchMinutes: number, imageOf: (service: ServiceConfig) => string): Step[] {
     const idle = (service: ServiceConfig) => `idle-${service.name}`;
     const output = (service: ServiceConfig, key: string) => `\${{ steps.${idle(service)}.outputs.${key} }}`;
-    const publicServices = config.services.filter((service) => service.public);
     return [
         ...config.services.flatMap((service): Step[] => [
             { name: `${service.name}: find the idle colour`, id: idle(service), env: serviceEnv(service, {}), run: FIND_IDLE_COLOUR },
@@ -141,18 +165,7 @@ function blueGreenSteps(config: DeliveryConfig, imageOf: (service: ServiceConfig
             env: serviceEnv(service, { COLOUR: output(service, "idle"), PREVIOUS: output(service, "live") }),
             run: SWITCH,
         })),
-        {
-            name: `Watch error rate and latency for ${config.delivery.watchMinutes} minutes`,
-            env: {
-                LOAD_BALANCER: vars(VARIABLES.loadBalancer),
-                TARGET_GROUPS: publicServices.map((service) => `${service.name}=${vars(VARIABLES.targetGroup(service.name))}`).join(" "),
-                DEPLOYMENTS: config.services.map((service) => output(service, "deployment")).join(" "),
-                WATCH_MINUTES: String(config.delivery.watchMinutes),
-                MAX_ERROR_RATE_PERCENT: String(config.delivery.maxErrorRatePercent),
-                MAX_P95_LATENCY_MS: String(config.delivery.maxP95LatencyMs),
-            },
-            run: WATCH,
-        },
+        watchStep(config, watchMinutes, config.services.map((service) => output(service, "deployment"))),
         { name: "Switch back on failure", if: "failure()", run: SWITCH_BACK },
     ];
 }
@@ -206,7 +219,8 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
     const delivery = config.delivery;
     const hasMigrations = config.services.some((service) => service.migrationCommand);
     const rollouts = config.services.length + config.services.filter((service) => service.migrationCommand).length;
-    const timeout = 15 + rollouts * delivery.rolloutTimeoutMinutes + config.services.length * smokeTestMinutes(config) + (target.blueGreen ? delivery.watchMinutes : 0) + (promotes ? 15 + (hasMigrations ? delivery.snapshotTimeoutMinutes : 0) : 0);
+    const watchMinutes = watchMinutesOf(target, delivery);
+    const timeout = 15 + rollouts * delivery.rolloutTimeoutMinutes + config.services.length * smokeTestMinutes(config) + watchMinutes + (promotes ? 15 + (hasMigrations ? delivery.snapshotTimeoutMinutes : 0) : 0);
     const deploy: Job<never> = {
         name: `deploy to ${target.environment}`,
         "runs-on": clusterRunner(config, stack),
@@ -218,7 +232,7 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
             ...clusterSteps(config, timeout),
             ...(target.promoteFrom === undefined ? [] : promotionSteps(config, stack, target.promoteFrom)),
             ...migrationSteps(config.services, imageOf),
-            ...(target.blueGreen ? blueGreenSteps(config, imageOf) : rollingSteps(config.services, imageOf)),
+            ...(target.blueGreen ? blueGreenSteps(config, watchMinutes, imageOf) : rollingSteps(config, watchMinutes, imageOf)),
             { name: "Record the deployed digests", env: { DIGESTS: digests }, run: RECORD_DIGESTS },
             { name: "Keep them for promotion", uses: action("actions/upload-artifact"), with: { name: deployedImagesArtifact(stack), path: "${{ runner.temp }}/deployed/digests.json", "retention-days": 90 } },
             ...(promotes && hasMigrations ? [{

@@ -47,3 +47,8 @@ export const ciSchema = z.strictObject({
         java: z.string().default("21"),
     }).default({ node: "22", python: "3.12", go: "1.24", java: "21" }),
 });
+
+/** How long an environment's releases are watched: its own `watchMinutes`, else the delivery window where it runs blue-green, else not at all. */
+export function watchMinutesOf(target: { blueGreen: boolean; watchMinutes?: number }, delivery: { watchMinutes: number }): number {
+    return target.watchMinutes ?? (target.blueGreen ? delivery.watchMinutes : 0);
+}

@@ -146,6 +146,12 @@ export const deployTargetSchema = z.strictObject({
      */
     blueGreen: z.boolean().default(false),
     /**
+     * How long a release is watched after it is live (error rate and p95 latency from the load balancer, the bounds of
+     * `delivery`), failing and undoing the deploy on a breach. @default delivery.watchMinutes where blueGreen, else 0
+     * (not watched). See watchMinutesOf in config/pipeline.ts.
+     */
+    watchMinutes: z.number().int().min(0).max(60).optional(),
+    /**
      * The AWS account this stack deploys into (seed 002: one per environment; two stacks may share one). The
      * provider refuses any other account, and IAM's one-OIDC-provider-per-URL rule is settled from these ids: the
      * first stack of an account (in this map's order) creates the providers, the others look them up.

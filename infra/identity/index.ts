@@ -44,6 +44,8 @@ export interface IdentityArgs {
     servicesRepositoryPrefix: string;
     /** The stack this environment promotes images from: its repository prefix and account; absent: it builds its own. */
     promoteFrom?: { repositoryPrefix: string; accountId: string };
+    /** The deploy watches its releases' load balancer metrics (environments.<stack>.watchMinutes). */
+    watchesReleases: boolean;
     /** The RDS instance the production workflow snapshots before migrations (promoting environments only). */
     databaseInstanceId?: string;
 }
@@ -82,6 +84,7 @@ export class Identity extends pulumi.ComponentResource {
                 repositoryPrefix: args.servicesRepositoryPrefix,
                 images: args.promoteFrom === undefined ? { kind: "build" } : { kind: "promote", sourcePrefix: args.promoteFrom.repositoryPrefix, sourceAccountId: args.promoteFrom.accountId },
                 databaseInstanceId: args.databaseInstanceId,
+                watches: args.watchesReleases,
             })),
         }, child);
 

@@ -81,6 +81,8 @@ export interface DeployPermissionsArgs {
     images: { kind: "build" } | { kind: "promote"; sourcePrefix: string; sourceAccountId: pulumi.Input<string> };
     /** The database the production workflow snapshots before migrations; absent: no snapshot rights. */
     databaseInstanceId?: string;
+    /** The deploy watches the release's load balancer metrics (environments.<stack>.watchMinutes). @default false */
+    watches?: boolean;
 }
 
 const PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ecr:DescribeImages"];
@@ -110,6 +112,8 @@ export function deployPermissions(args: DeployPermissionsArgs): PolicyDocument {
     ];
     if (args.images.kind === "promote") {
         statements.push({ Sid: "ReadTheSourceStacksImages", Effect: "Allow", Action: PULL_ACTIONS, Resource: repositoriesOf(args.images.sourcePrefix, args.images.sourceAccountId) });
+    }
+    if (args.watches) {
         // GetMetricData has no resource-level permissions (Service Authorization Reference): "*" is the only resource.
         statements.push({ Sid: "WatchTheRelease", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" });
     }
