@@ -96,7 +96,8 @@ describe("delivery workflows", () => {
     it("staging builds release tags for two platforms; production promotes what staging ran, never building", async () => {
         assert.deepEqual(((await workflow("deploy-staging.yml")).on.push as { tags: string[] }).tags, ["v*"]);
         const production = await workflow("deploy-production.yml");
-        assert.deepEqual(Object.keys(production.jobs), ["deploy", "incident"]);
+        // No build job: the deploy, its incident on failure, and the release record on success.
+        assert.deepEqual(Object.keys(production.jobs), ["deploy", "incident", "record"]);
         assert.deepEqual((production.on.push as { branches: string[] }).branches, ["main"]);
         assert.ok((production.on.workflow_dispatch.inputs as Record<string, unknown>).version);
         const job = production.jobs.deploy;

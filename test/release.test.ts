@@ -6,7 +6,7 @@ import type * as github from "@pulumi/github";
 import { deliverySchema } from "../infra/config/pipeline";
 import { releaseManagerTeamIds, releaseTagRuleset } from "../github/rulesets";
 import { clusterRunnerScaleSet } from "../github/workflows/names";
-import { FIND_RELEASE, PRUNE_SNAPSHOTS, SNAPSHOT } from "../github/workflows/release-scripts";
+import { FIND_RELEASE, PRUNE_SNAPSHOTS, RECORD_RELEASE, SNAPSHOT } from "../github/workflows/release-scripts";
 import { DEPLOY_INCIDENT, FIND_RELEASES, ROLLBACK_PREPARE, ROUTE_ROLLBACK } from "../github/workflows/rollback-scripts";
 import { SMOKE_TEST } from "../github/workflows/scripts";
 import { STACKS, ofType, plan, projectCopy, realPlan, rejection } from "./harness";
@@ -355,6 +355,48 @@ esac`;
         assert.deepEqual(releaseTagRuleset(appId, []).bypassActors.map((actor) => actor.actorType), ["Integration"]);
         const error = await rejection(plan("prod", { directory: projectCopy("Pulumi.yaml", (document) => document.setIn(["config", "delivery", "value", "releaseManagers"], ["releasers"])) }));
         assert.match(error.message, /platform:delivery\.releaseManagers\.0: got "releasers"; expected a team key of teams \(platform, release-managers\)/);
+    });
+
+    describe("release record", () => {
+        const sha = "1234567890123456789012345678901234567890";
+        // gh: the staging run's head commit, the repository's tags, an existing release for v1.0.0 only, and the POST.
+        const gh = (tags: { name: string; sha: string }[]) => `echo "gh $*" >> "$CALLS"
+case "$*" in
+  "run view 950 "*) echo "${sha}" ;;
+  "api repos/example-org/app/tags?per_page=100") echo '${JSON.stringify(tags.map((tag) => ({ name: tag.name, commit: { sha: tag.sha } })))}' ;;
+  "api repos/example-org/app/releases/tags/v1.0.0") echo '{}' ;;
+  "api repos/example-org/app/releases/tags/"*) exit 1 ;;
+  "api --method POST"*) while [ $# -gt 0 ]; do [ "$1" = -f ] && printf '%s\\n' "$2" >> "$RUNNER_TEMP/fields"; shift; done ;;
+esac`;
+        const env = { GH_TOKEN: "t", RUN: "950", DIGESTS: JSON.stringify({ api: digest(1), web: digest(2) }), TAG_PREFIX: "v", RUN_URL: "https://github.com/example-org/app/actions/runs/9001" };
+
+        it("records the release of the tag the promoted staging run deployed, with its digests, the run and generated notes", () => {
+            const result = runScript(RECORD_RELEASE, env, { gh: gh([{ name: "v1.2.0", sha }, { name: "v1.1.0", sha: "0".repeat(40) }, { name: "nightly", sha }]) });
+            assert.equal(result.status, 0, result.stdout + result.stderr);
+            const fields = readFileSync(join(result.temp, "fields"), "utf8");
+            for (const expected of ["tag_name=v1.2.0", "name=v1.2.0", `- api: ${digest(1)}`, "runs/9001"]) assert.ok(fields.includes(expected), `${expected} in\n${fields}`);
+            // The body spans lines, so the logged call does too: its start and its end.
+            assert.ok(result.calls.some((call) => call.startsWith("gh api --method POST repos/example-org/app/releases -f tag_name=v1.2.0")));
+            assert.ok(result.calls.join("\n").endsWith("-F generate_release_notes=true"));
+        });
+
+        it("records nothing for a release of no tag, and leaves an existing release alone", () => {
+            const untagged = runScript(RECORD_RELEASE, env, { gh: gh([{ name: "v1.1.0", sha: "0".repeat(40) }]) });
+            assert.equal(untagged.status, 0, untagged.stdout + untagged.stderr);
+            assert.ok(!untagged.calls.some((call) => call.includes("--method POST")));
+            const existing = runScript(RECORD_RELEASE, env, { gh: gh([{ name: "v1.0.0", sha }]) });
+            assert.equal(existing.status, 0, existing.stdout + existing.stderr);
+            assert.ok(!existing.calls.some((call) => call.includes("--method POST")));
+        });
+
+        it("runs after a successful production deploy only, in the only job that may write contents", async () => {
+            const workflows = workflowsOf(await prodFiles());
+            const record = workflows[".github/workflows/deploy-production.yml"].jobs.record;
+            assert.deepEqual([record.needs, record.if, record.permissions, record["runs-on"]], [["deploy"], "success()", { contents: "write", actions: "read" }, "ubuntu-latest"]);
+            const writers = Object.entries(workflows).flatMap(([path, workflow]) => Object.entries(workflow.jobs)
+                .filter(([, job]) => job.permissions?.contents === "write").map(([id]) => `${path} ${id}`));
+            assert.deepEqual(writers, [".github/workflows/deploy-production.yml record"]);
+        });
     });
 
     describe("smoke test", () => {

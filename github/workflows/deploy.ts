@@ -19,7 +19,7 @@ import { BUILD_JOB_PERMISSIONS } from "./build";
 import { action } from "./catalogue";
 import { defineWorkflow, type Job, type Step, type Workflow } from "./model";
 import { BUILD_WORKFLOW_FILE, SECRETS, VARIABLES, clusterRunnerScaleSet, deployedImagesArtifact } from "./names";
-import { FIND_IDLE_COLOUR, FIND_RELEASE, PROMOTE, PRUNE_SNAPSHOTS, SNAPSHOT, SWITCH, SWITCH_BACK, WATCH } from "./release-scripts";
+import { FIND_IDLE_COLOUR, FIND_RELEASE, PROMOTE, PRUNE_SNAPSHOTS, RECORD_RELEASE, SNAPSHOT, SWITCH, SWITCH_BACK, WATCH } from "./release-scripts";
 import { DEPLOY_INCIDENT } from "./rollback-scripts";
 import { CONNECT, KEEP_SUMMARY, MIGRATE, NOTIFY_SLACK, RECORD_DIGESTS, ROLL_OUT, SMOKE_TEST, SUMMARY, UNDO_ROLLOUTS } from "./scripts";
 
@@ -245,7 +245,7 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
             ...(promotes ? [{ name: "Keep the summary for the incident", id: "summary", if: "always()", run: KEEP_SUMMARY }] : []),
             ...reportSteps(title),
         ],
-        ...(promotes ? { outputs: { digests: "${{ steps.release.outputs.digests }}", summary: "${{ steps.summary.outputs.summary }}" } } : {}),
+        ...(promotes ? { outputs: { digests: "${{ steps.release.outputs.digests }}", run: "${{ steps.release.outputs.run }}", summary: "${{ steps.summary.outputs.summary }}" } } : {}),
     };
     const on: Record<string, unknown> = {
         push: { branches: [target.branch], ...(target.tagPatterns.length > 0 ? { tags: [...target.tagPatterns] } : {}), "paths-ignore": [...PROGRAM_PATHS_IGNORE] },
@@ -254,7 +254,13 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
             : {},
     };
     const header = { name: title, on, permissions: {}, concurrency: { group: `deploy-${target.environment}`, "cancel-in-progress": false, queue: "max" as const } };
-    if (promotes) return defineWorkflow<"deploy" | "incident">({ ...header, jobs: { deploy, incident: incidentJob(config, title, target.environment) } });
+    if (promotes) {
+        const source = config.environments[target.promoteFrom!];
+        return defineWorkflow<"deploy" | "incident" | "record">({
+            ...header,
+            jobs: { deploy, incident: incidentJob(config, title, target.environment), record: recordJob(source.tagPatterns) },
+        });
+    }
     return defineWorkflow<"build" | "deploy">({
         ...header,
         jobs: {
@@ -269,7 +275,7 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
  * step). Paging: the deploy job's own Slack step already reported the failure where a webhook is set; this job has no
  * environment, so it reads no environment secret and waits for no reviewer.
  */
-function incidentJob(config: DeliveryConfig, title: string, environment: string): Job<"deploy" | "incident"> {
+function incidentJob(config: DeliveryConfig, title: string, environment: string): Job<"deploy" | "incident" | "record"> {
     return {
         name: "open an incident issue",
         "runs-on": "ubuntu-latest",
@@ -289,6 +295,34 @@ function incidentJob(config: DeliveryConfig, title: string, environment: string)
                 RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
             },
             run: DEPLOY_INCIDENT,
+        }],
+    };
+}
+
+/**
+ * A production release of a release tag becomes a GitHub Release (RECORD_RELEASE): the only job that may write the
+ * repository's contents (releases need `contents: write`), after a successful deploy of merged code, on a hosted runner
+ * and without the environment's secrets. The tag prefix comes from the source environment's tag patterns (`v*`).
+ */
+function recordJob(tagPatterns: readonly string[]): Job<"deploy" | "incident" | "record"> {
+    const prefix = tagPatterns.find((pattern) => /^[\w.-]+\*$/.test(pattern))?.slice(0, -1) ?? "v";
+    return {
+        name: "keep the release on record",
+        "runs-on": "ubuntu-latest",
+        needs: ["deploy"],
+        if: "success()",
+        permissions: { contents: "write", actions: "read" },
+        "timeout-minutes": 5,
+        steps: [{
+            name: "Create the GitHub Release of the tag",
+            env: {
+                GH_TOKEN: "${{ github.token }}",
+                RUN: "${{ needs.deploy.outputs.run }}",
+                DIGESTS: "${{ needs.deploy.outputs.digests }}",
+                TAG_PREFIX: prefix,
+                RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+            },
+            run: RECORD_RELEASE,
         }],
     };
 }

@@ -192,3 +192,21 @@ while read -r service colour; do
 done < "$RUNNER_TEMP/switched"
 echo "::error::the release failed and traffic went back to the previous colour"
 exit 1`;
+
+/**
+ * Keeps a production release of a release tag on record: finds the `v*` tag (TAG_PREFIX) that points at the commit the
+ * promoted staging run deployed, and creates a GitHub Release for it with the digests production runs and a link to
+ * the run; GitHub appends the notes it generates from the changes since the previous release (REST API, "Create a
+ * release": "If body is specified, the body will be pre-pended to the automatically generated notes"). A release
+ * that exists already is left alone; a release of no tag (a merge to main) is not recorded
+ * (env: GH_TOKEN, RUN, DIGESTS, TAG_PREFIX, RUN_URL).
+ */
+export const RECORD_RELEASE = `${strict}
+sha=$(gh run view "$RUN" --repo "$GITHUB_REPOSITORY" --json headSha --jq .headSha)
+gh api "repos/$GITHUB_REPOSITORY/tags?per_page=100" > "$RUNNER_TEMP/tags.json"
+tag=$(jq -r --arg sha "$sha" --arg prefix "$TAG_PREFIX" '[.[] | select(.commit.sha == $sha and (.name | startswith($prefix))) | .name] | sort | last // empty' "$RUNNER_TEMP/tags.json")
+if [ -z "$tag" ]; then echo "no $TAG_PREFIX* tag points at $sha: a release of no tag, nothing to record"; exit 0; fi
+if gh api "repos/$GITHUB_REPOSITORY/releases/tags/$tag" > /dev/null 2>&1; then echo "release $tag is on record already"; exit 0; fi
+body=$(jq -rn --argjson digests "$DIGESTS" --arg run "$RUN_URL" '"Deployed to production by \\($run).\\n\\n" + ($digests | to_entries | map("- \\(.key): \\(.value)") | join("\\n"))')
+gh api --method POST "repos/$GITHUB_REPOSITORY/releases" -f tag_name="$tag" -f name="$tag" -f body="$body" -F generate_release_notes=true > /dev/null
+echo "- release $tag recorded" >> "$GITHUB_STEP_SUMMARY"`;
