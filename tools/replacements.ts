@@ -1,11 +1,71 @@
 /**
- * Properties whose change replaces the resource instead of updating it, for the common resources. Each entry was read
- * in the Terraform AWS provider's schema, which the Pulumi AWS provider wraps (`ForceNew: true`, or `diff.ForceNew`):
+ * Properties whose change replaces the resource instead of updating it. Each entry was read in the Terraform AWS
+ * provider's schema (hashicorp/terraform-provider-aws), which the Pulumi AWS provider wraps (`ForceNew: true`, or
+ * `diff.ForceNew`); snake_case attributes are written as Pulumi's camelCase inputs. File @ commit read:
  * - aws:ec2/vpc:Vpc: internal/service/ec2/vpc_.go (CustomizeDiff forces a new VPC when cidr_block changes)
  * - aws:ec2/subnet:Subnet: internal/service/ec2/vpc_subnet.go (availability_zone, cidr_block, vpc_id: ForceNew)
- * Only verified entries belong here: a property missing from this table is reported as an update.
+ * - aws:rds/parameterGroup:ParameterGroup: internal/service/rds/parameter_group.go @ 01606926a0c0ab9174aec440f976a48b0baee722
+ *   (description, family, name, name_prefix: ForceNew; parameter is updated in place)
+ * - aws:rds/subnetGroup:SubnetGroup: internal/service/rds/subnet_group.go @ 01c08000ddb14181b5bd19201d8fca311dc570e4
+ *   (name, name_prefix: ForceNew; description and subnet_ids are modified in place)
+ * - aws:elasticache/parameterGroup:ParameterGroup: internal/service/elasticache/parameter_group.go @ 0593466d96e383de3f75587805537f6e590ebf4e
+ *   (description, family, name: ForceNew)
+ * - aws:elasticache/subnetGroup:SubnetGroup: internal/service/elasticache/subnet_group.go @ 01c08000ddb14181b5bd19201d8fca311dc570e4
+ *   (name: ForceNew; description and subnet_ids are modified in place)
+ * - aws:ecr/repository:Repository: internal/service/ecr/repository.go @ 0072eea2d6046230a1fb7717741c17fd2122175e
+ *   (name, encryption_configuration and its encryption_type, kms_key: ForceNew)
+ * - aws:cloudwatch/logGroup:LogGroup: internal/service/logs/group.go @ 0073593e7d6993ba482409f4dc35438daaa79bb3
+ *   (log_group_class, name, name_prefix: ForceNew; kms_key_id and retention_in_days are updated in place)
+ * Only verified entries belong here: a property missing from this table is reported as an update. Types not yet read
+ * (so their replacements are not predicted): see docs/day2.md.
  */
 export const REPLACEMENT_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
     "aws:ec2/vpc:Vpc": ["cidrBlock"],
     "aws:ec2/subnet:Subnet": ["availabilityZone", "cidrBlock", "vpcId"],
+    "aws:rds/parameterGroup:ParameterGroup": ["description", "family", "name", "namePrefix"],
+    "aws:rds/subnetGroup:SubnetGroup": ["name", "namePrefix"],
+    "aws:elasticache/parameterGroup:ParameterGroup": ["description", "family", "name"],
+    "aws:elasticache/subnetGroup:SubnetGroup": ["name"],
+    "aws:ecr/repository:Repository": ["encryptionConfigurations", "name"],
+    "aws:cloudwatch/logGroup:LogGroup": ["logGroupClass", "name", "namePrefix"],
 };
+
+/**
+ * The input that is a resource's physical name, per type. When the program sets it, Pulumi does not auto-name the
+ * resource, so a replacement (create-before-delete by default) creates a second resource with the same name, which the
+ * cloud rejects ("already exists") unless the resource has `deleteBeforeReplace`.
+ * Sources: https://www.pulumi.com/docs/iac/concepts/resources/names/#autonaming and
+ * https://www.pulumi.com/docs/iac/concepts/options/deletebeforereplace/
+ * The name properties are the resource's own identifier in the Terraform schemas cited above (ID set from it), and
+ * for the other types the create call's name argument in the same provider.
+ */
+export const PHYSICAL_NAME_PROPERTY: Readonly<Record<string, string>> = {
+    "aws:autoscaling/group:Group": "name",
+    "aws:cloudwatch/logGroup:LogGroup": "name",
+    "aws:ec2/launchTemplate:LaunchTemplate": "name",
+    "aws:ec2/securityGroup:SecurityGroup": "name",
+    "aws:ecr/repository:Repository": "name",
+    "aws:elasticache/parameterGroup:ParameterGroup": "name",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "replicationGroupId",
+    "aws:elasticache/subnetGroup:SubnetGroup": "name",
+    "aws:iam/role:Role": "name",
+    "aws:kms/alias:Alias": "name",
+    "aws:lb/loadBalancer:LoadBalancer": "name",
+    "aws:lb/targetGroup:TargetGroup": "name",
+    "aws:rds/instance:Instance": "identifier",
+    "aws:rds/parameterGroup:ParameterGroup": "name",
+    "aws:rds/subnetGroup:SubnetGroup": "name",
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:s3/bucketV2:BucketV2": "bucket",
+    "aws:secretsmanager/secret:Secret": "name",
+    "aws:sns/topic:Topic": "name",
+    "aws:wafv2/webAcl:WebAcl": "name",
+};
+
+/** The physical name a resource's inputs fix, or undefined when it is auto-named or only known after a deployment. */
+export function fixedName(type: string, inputs: Record<string, unknown>): string | undefined {
+    const property = PHYSICAL_NAME_PROPERTY[type];
+    const value = property === undefined ? undefined : inputs[property];
+    // The offline plan writes outputs of other resources as "[computed: ...]": not a name we can compare.
+    return typeof value === "string" && !value.startsWith("[computed") ? value : undefined;
+}
