@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlanError, type Plan, type PlannedResource } from "./mock-engine";
-import { REPLACEMENT_PROPERTIES } from "./replacements";
+import { REPLACEMENT_PROPERTIES, fixedName } from "./replacements";
 
 export type PlanResources = Pick<Plan, "resources">;
 
@@ -23,6 +23,29 @@ export interface ResourceChange {
     urn: string;
     type: string;
     changes: PropertyChange[];
+    /**
+     * Why applying this change fails, when it would: "collision" is a replacement that keeps a fixed physical name
+     * without deleteBeforeReplace (Pulumi creates the new resource first, and the name is taken); "refused" is a
+     * replacement or deletion of a protected resource, which Pulumi refuses to delete
+     * (https://www.pulumi.com/docs/iac/concepts/options/protect/). Absent when the change applies.
+     */
+    failure?: "collision" | "refused";
+    reason?: string;
+}
+
+/** Collisions and refusals, in the order of the diff. */
+export function failuresOf(changes: readonly ResourceChange[]): ResourceChange[] {
+    return changes.filter((change) => change.failure !== undefined);
+}
+
+function failureOf(kind: ResourceChange["kind"], before: PlannedResource, after: PlannedResource | undefined): Pick<ResourceChange, "failure" | "reason"> {
+    if ((kind === "replace" || kind === "delete") && before.options.protect) {
+        return { failure: "refused", reason: `protected: Pulumi refuses to ${kind} it until protect is removed in a separate update` };
+    }
+    if (kind !== "replace" || !after) return {};
+    const name = fixedName(after.type, after.inputs);
+    if (name === undefined || name !== fixedName(before.type, before.inputs) || after.options.deleteBeforeReplace) return {};
+    return { failure: "collision", reason: `the replacement is created before the old one is deleted and keeps the name ${JSON.stringify(name)}: set deleteBeforeReplace or change the name` };
 }
 
 /** Paths where two values differ: `a.b[2].c`. Objects are compared key by key, arrays index by index. */
@@ -56,9 +79,11 @@ export function diffPlans(before: PlanResources, after: PlanResources): Resource
             continue;
         }
         const changes = changesOf(previous, resource);
-        if (changes.length > 0) result.push({ kind: changes.some((change) => change.forcesReplacement) ? "replace" : "update", urn, type: resource.type, changes });
+        if (changes.length === 0) continue;
+        const kind = changes.some((change) => change.forcesReplacement) ? "replace" : "update";
+        result.push({ kind, urn, type: resource.type, changes, ...failureOf(kind, previous, resource) });
     }
-    for (const [urn, resource] of old) if (!next.has(urn)) result.push({ kind: "delete", urn, type: resource.type, changes: [] });
+    for (const [urn, resource] of old) if (!next.has(urn)) result.push({ kind: "delete", urn, type: resource.type, changes: [], ...failureOf("delete", resource, undefined) });
     return result;
 }
 
@@ -70,10 +95,15 @@ export function formatDiff(changes: readonly ResourceChange[]): string {
     const counts = (["create", "update", "replace", "delete"] as const).map((kind) => `${changes.filter((change) => change.kind === kind).length} to ${kind}`);
     const lines = [`Diff: ${counts.join(", ")}`];
     for (const change of changes) {
-        lines.push(`  ${SYMBOL[change.kind].padEnd(2)} ${change.kind} ${change.urn}`);
+        lines.push(`  ${SYMBOL[change.kind].padEnd(2)} ${change.kind} ${change.urn}${change.failure ? `  [${change.failure.toUpperCase()}]` : ""}`);
         for (const property of change.changes) {
             lines.push(`      ${property.path}: ${show(property.before)} => ${show(property.after)}${property.forcesReplacement ? "  [forces replacement]" : ""}`);
         }
+    }
+    const failures = failuresOf(changes);
+    if (failures.length > 0) {
+        lines.push("", `FAILS: ${failures.length} change(s) would fail to apply:`);
+        for (const change of failures) lines.push(`  ${change.failure!.toUpperCase()} ${change.kind} ${change.urn}: ${change.reason ?? ""}`);
     }
     return lines.join("\n");
 }

@@ -9,7 +9,7 @@ import { parseConfig } from "../infra/config";
 import { PlanError } from "./mock-engine";
 import { checkPlan, formatViolations } from "./policy-check";
 import { estimateCost, formatCost, formatCostChange } from "./cost";
-import { diffPlans, formatDiff, planAtRevision } from "./diff";
+import { diffPlans, failuresOf, formatDiff, planAtRevision } from "./diff";
 import { PROJECT_DIRECTORY, planDocument, planStack } from "./plan-stack";
 import { StackFileError, readStackConfig } from "./stack-files";
 import { summarize } from "./summary";
@@ -53,12 +53,15 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`\n${formatCost(cost)}\n`);
         if (values.out) writeFileSync(join(resolve(values.out), "cost.json"), `${JSON.stringify(cost, null, 2)}\n`);
     }
+    // A diff with a collision or a refusal describes an update that fails half-way: the run says so by its exit code.
+    let diffFails = false;
     if (values.diff) {
         const base = planAtRevision(directory, values.diff, values.stack);
         const changes = diffPlans(base, plan);
         process.stdout.write(`\n${formatDiff(changes)}\n`);
         if (values.out) writeFileSync(join(resolve(values.out), "diff.json"), `${JSON.stringify(changes, null, 2)}\n`);
         if (cost) process.stdout.write(`\n${formatCostChange(estimateCost(base, values.stack), cost)}\n`);
+        diffFails = failuresOf(changes).length > 0;
     }
     if (values.policy) {
         const { project, config } = readStackConfig(directory, values.stack);
@@ -66,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`\n${formatViolations(violations)}\n`);
         if (violations.some((violation) => violation.enforcement === "mandatory")) return 1;
     }
-    return 0;
+    return diffFails ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

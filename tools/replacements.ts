@@ -36,8 +36,8 @@ export const REPLACEMENT_PROPERTIES: Readonly<Record<string, readonly string[]>>
  * cloud rejects ("already exists") unless the resource has `deleteBeforeReplace`.
  * Sources: https://www.pulumi.com/docs/iac/concepts/resources/names/#autonaming and
  * https://www.pulumi.com/docs/iac/concepts/options/deletebeforereplace/
- * The name properties are the resource's own identifier in the Terraform schemas cited above (ID set from it), and
- * for the other types the create call's name argument in the same provider.
+ * For the types cited above the name property is the one the Terraform resource sets its ID from; for the others it
+ * is the input this program sets to a literal name (read in the offline plans), not yet checked in the provider source.
  */
 export const PHYSICAL_NAME_PROPERTY: Readonly<Record<string, string>> = {
     "aws:autoscaling/group:Group": "name",
