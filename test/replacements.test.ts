@@ -92,7 +92,7 @@ describe("replacements: day-2 rehearsals", function () {
         assert.equal(group.failure, undefined);
     });
 
-    it("(c) dev cache redis -> valkey: what the diff reports", async () => {
+    it("(c) dev cache redis -> valkey: the replication group is updated in place, its security group is replaced and collides", async () => {
         // Valkey starts at 7.2 (the program's own validation), so the rehearsal moves both.
         const valkey = projectCopy("Pulumi.dev.yaml", (document) => {
             document.setIn(["config", "platform:cache", "engine"], "valkey");
@@ -101,9 +101,16 @@ describe("replacements: day-2 rehearsals", function () {
         const changes = diffPlans(await realPlan("dev"), await plan("dev", { directory: valkey }));
         console.log(formatDiff(changes).replace(/^/gm, "      "));
         const group = changes.find((change) => change.type === "aws:elasticache/replicationGroup:ReplicationGroup")!;
-        assert.ok(group.changes.some((property) => property.path === "engine"));
-        // The replication group's ForceNew properties are not verified yet (docs/day2.md): reported as an update.
         assert.equal(group.kind, "update");
+        assert.ok(group.changes.some((property) => property.path === "engine" && !property.forcesReplacement));
+        assert.equal(group.failure, undefined);
+        // The security group's description names the engine, and a security group's description is ForceNew: a new
+        // group named platform-dev-cache is created while the old one exists, which EC2 refuses.
+        const securityGroup = changes.find((change) => change.type === "aws:ec2/securityGroup:SecurityGroup")!;
+        assert.equal(securityGroup.kind, "replace");
+        assert.ok(securityGroup.changes.some((property) => property.path === "description" && property.forcesReplacement));
+        assert.equal(securityGroup.failure, "collision");
+        assert.deepEqual(failuresOf(changes).map((change) => change.urn), [securityGroup.urn]);
     });
 
     it("(d) adding a service only creates", async () => {

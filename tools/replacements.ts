@@ -16,6 +16,15 @@
  *   (name, encryption_configuration and its encryption_type, kms_key: ForceNew)
  * - aws:cloudwatch/logGroup:LogGroup: internal/service/logs/group.go @ 0073593e7d6993ba482409f4dc35438daaa79bb3
  *   (log_group_class, name, name_prefix: ForceNew; kms_key_id and retention_in_days are updated in place)
+ * - aws:ec2/securityGroup:SecurityGroup: internal/service/ec2/vpc_security_group.go @ 01606926a0c0ab9174aec440f976a48b0baee722
+ *   (description, name, name_prefix, vpc_id: ForceNew; ingress and egress are updated in place)
+ * - aws:elasticache/replicationGroup:ReplicationGroup: internal/service/elasticache/replication_group.go @ 001b6364c1a3b3045e152f655440a6d47eb44a70
+ *   (at_rest_encryption_enabled, data_tiering_enabled, global_replication_group_id, kms_key_id, network_type, port,
+ *   replication_group_id, security_group_names, snapshot_arns, snapshot_name, subnet_group_name: ForceNew; engine,
+ *   engine_version, node_type, parameter_group_name are updated in place, except that its CustomizeDiff forces a new
+ *   group on an engine or engine-version downgrade and on some node_group_configuration changes: not modelled here)
+ * - aws:iam/role:Role: internal/service/iam/role.go @ 0040ea6911af00bea2cca6dbb14e86829826ad8e
+ *   (name, name_prefix, path: ForceNew)
  * Only verified entries belong here: a property missing from this table is reported as an update. Types not yet read
  * (so their replacements are not predicted): see docs/day2.md.
  */
@@ -28,6 +37,12 @@ export const REPLACEMENT_PROPERTIES: Readonly<Record<string, readonly string[]>>
     "aws:elasticache/subnetGroup:SubnetGroup": ["name"],
     "aws:ecr/repository:Repository": ["encryptionConfigurations", "name"],
     "aws:cloudwatch/logGroup:LogGroup": ["logGroupClass", "name", "namePrefix"],
+    "aws:ec2/securityGroup:SecurityGroup": ["description", "name", "namePrefix", "vpcId"],
+    "aws:elasticache/replicationGroup:ReplicationGroup": [
+        "atRestEncryptionEnabled", "dataTieringEnabled", "globalReplicationGroupId", "kmsKeyId", "networkType", "port",
+        "replicationGroupId", "securityGroupNames", "snapshotArns", "snapshotName", "subnetGroupName",
+    ],
+    "aws:iam/role:Role": ["name", "namePrefix", "path"],
 };
 
 /**
