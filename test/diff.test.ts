@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseDocument } from "yaml";
 import { diffPlans, formatDiff, planAtRevision } from "../tools/diff";
 import { PROJECT_DIRECTORY } from "../tools/plan-stack";
 import { plan, realPlan, withStackValue } from "./harness";
@@ -40,5 +44,34 @@ describe("plan diff", () => {
         const before = worktrees();
         assert.deepEqual(diffPlans(planAtRevision(PROJECT_DIRECTORY, "HEAD", "dev"), await realPlan("dev")), []);
         assert.deepEqual(worktrees(), before, "the temporary worktree is gone");
+    });
+
+    it("--diff prints a collision, writes it to diff.json and exits 1; a clean diff exits 0", async function () {
+        this.timeout(180_000);
+        // A throwaway clone of this checkout (its working tools/ over the commit), so --diff HEAD compares the stack
+        // file edited below with the committed one.
+        const clone = mkdtempSync(join(tmpdir(), "plan-diff-exit-"));
+        const out = mkdtempSync(join(tmpdir(), "plan-diff-exit-out-"));
+        try {
+            assert.equal(spawnSync("git", ["clone", "--quiet", "--local", PROJECT_DIRECTORY, clone]).status, 0);
+            cpSync(join(PROJECT_DIRECTORY, "tools"), join(clone, "tools"), { recursive: true });
+            symlinkSync(join(PROJECT_DIRECTORY, "node_modules"), join(clone, "node_modules"), "dir");
+            const run = () => spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--diff", "HEAD", "--out", out], { cwd: clone, encoding: "utf8" });
+            const clean = run();
+            assert.equal(clean.status, 0, clean.stderr);
+            const file = join(clone, "Pulumi.dev.yaml");
+            const document = parseDocument(readFileSync(file, "utf8"));
+            document.setIn(["config", "platform:cache", "engine"], "valkey");
+            document.setIn(["config", "platform:cache", "engineVersion"], "7.2");
+            writeFileSync(file, document.toString());
+            const colliding = run();
+            assert.equal(colliding.status, 1, colliding.stderr);
+            assert.match(colliding.stdout, /FAILS: 1 change\(s\) would fail to apply:\n {2}COLLISION replace .*aws:ec2\/securityGroup:SecurityGroup::platform-dev-redis/);
+            const written = JSON.parse(readFileSync(join(out, "diff.json"), "utf8")) as { urn: string; failure?: string }[];
+            assert.deepEqual(written.filter((change) => change.failure).map((change) => [change.failure, change.urn.split("::").pop()]), [["collision", "platform-dev-redis"]]);
+        } finally {
+            rmSync(clone, { recursive: true, force: true });
+            rmSync(out, { recursive: true, force: true });
+        }
     });
 });
