@@ -25,6 +25,16 @@
  *   group on an engine or engine-version downgrade and on some node_group_configuration changes: not modelled here)
  * - aws:iam/role:Role: internal/service/iam/role.go @ 0040ea6911af00bea2cca6dbb14e86829826ad8e
  *   (name, name_prefix, path: ForceNew)
+ * - aws:kms/key:Key: internal/service/kms/key.go @ 00a35305dc1b297a6fcdecdfbba33f1e63c3da39
+ *   (custom_key_store_id, customer_master_key_spec, key_usage, multi_region, xks_key_id: ForceNew; policy,
+ *   description, rotation are updated in place)
+ * - aws:kms/alias:Alias: internal/service/kms/alias.go @ 01c08000ddb14181b5bd19201d8fca311dc570e4
+ *   (name, name_prefix: ForceNew; target_key_id is updated in place)
+ * - aws:secretsmanager/secret:Secret: internal/service/secretsmanager/secret.go @ 00c21cedec069dd27093b175baf15bac6d4b30fe
+ *   (name, name_prefix: ForceNew; description, kms_key_id, policy, replica are updated in place)
+ * - aws:eks/addon:Addon: internal/service/eks/addon.go @ 00a35305dc1b297a6fcdecdfbba33f1e63c3da39
+ *   (addon_name, cluster_name: ForceNew; addon_version, configuration_values, service_account_role_arn and
+ *   pod_identity_association are updated in place)
  * Only verified entries belong here: a property missing from this table is reported as an update. Types not yet read
  * (so their replacements are not predicted): see docs/day2.md.
  */
@@ -43,6 +53,10 @@ export const REPLACEMENT_PROPERTIES: Readonly<Record<string, readonly string[]>>
         "replicationGroupId", "securityGroupNames", "snapshotArns", "snapshotName", "subnetGroupName",
     ],
     "aws:iam/role:Role": ["name", "namePrefix", "path"],
+    "aws:kms/key:Key": ["customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"],
+    "aws:kms/alias:Alias": ["name", "namePrefix"],
+    "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
+    "aws:eks/addon:Addon": ["addonName", "clusterName"],
 };
 
 /**
