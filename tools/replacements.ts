@@ -35,6 +35,14 @@
  * - aws:eks/addon:Addon: internal/service/eks/addon.go @ 00a35305dc1b297a6fcdecdfbba33f1e63c3da39
  *   (addon_name, cluster_name: ForceNew; addon_version, configuration_values, service_account_role_arn and
  *   pod_identity_association are updated in place)
+ * - aws:sns/topic:Topic: internal/service/sns/topic.go @ 00a35305dc1b297a6fcdecdfbba33f1e63c3da39
+ *   (fifo_topic, name, name_prefix: ForceNew)
+ * - aws:lb/targetGroup:TargetGroup: internal/service/elbv2/target_group.go @ 013cfb4cddc9c44a28f34abad0c11768bcdb9b85
+ *   (ip_address_type, name, name_prefix, port, protocol, protocol_version, target_type, vpc_id: ForceNew; its create
+ *   fails with "ELBv2 Target Group (...) already exists" when the name is taken)
+ * - aws:lb/loadBalancer:LoadBalancer: internal/service/elbv2/load_balancer.go @ 00edc94be7a89c4c485415cdec27094875f61bfc
+ *   (customer_owned_ipv4_pool, internal, load_balancer_type, name, name_prefix: ForceNew; its create fails with
+ *   "ELBv2 Load Balancer (...) already exists"; CustomizeDiff may force a new network load balancer on subnet changes)
  * Only verified entries belong here: a property missing from this table is reported as an update. Types not yet read
  * (so their replacements are not predicted): see docs/day2.md.
  */
@@ -57,6 +65,9 @@ export const REPLACEMENT_PROPERTIES: Readonly<Record<string, readonly string[]>>
     "aws:kms/alias:Alias": ["name", "namePrefix"],
     "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
     "aws:eks/addon:Addon": ["addonName", "clusterName"],
+    "aws:sns/topic:Topic": ["fifoTopic", "name", "namePrefix"],
+    "aws:lb/targetGroup:TargetGroup": ["ipAddressType", "name", "namePrefix", "port", "protocol", "protocolVersion", "targetType", "vpcId"],
+    "aws:lb/loadBalancer:LoadBalancer": ["customerOwnedIpv4Pool", "internal", "loadBalancerType", "name", "namePrefix"],
 };
 
 /**
