@@ -43,6 +43,12 @@
  * - aws:lb/loadBalancer:LoadBalancer: internal/service/elbv2/load_balancer.go @ 00edc94be7a89c4c485415cdec27094875f61bfc
  *   (customer_owned_ipv4_pool, internal, load_balancer_type, name, name_prefix: ForceNew; its create fails with
  *   "ELBv2 Load Balancer (...) already exists"; CustomizeDiff may force a new network load balancer on subnet changes)
+ * - aws:rds/instance:Instance: internal/service/rds/instance.go @ 00e4b23838859616dd0ebc9d1fd9364c0f6bff22 (the stored
+ *   version is an older, aws-sdk-go v1 one: re-check against the provider version @pulumi/aws wraps)
+ *   (availability_zone, character_set_name, custom_iam_instance_profile, db_name, engine, identifier,
+ *   identifier_prefix, kms_key_id, nchar_character_set_name, restore_to_point_in_time, snapshot_identifier,
+ *   storage_encrypted, timezone, username: ForceNew; engine_version, instance_class, parameter_group_name,
+ *   db_subnet_group_name, multi_az, storage are modified in place)
  * Only verified entries belong here: a property missing from this table is reported as an update. Types not yet read
  * (so their replacements are not predicted): see docs/day2.md.
  */
@@ -66,6 +72,11 @@ export const REPLACEMENT_PROPERTIES: Readonly<Record<string, readonly string[]>>
     "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
     "aws:eks/addon:Addon": ["addonName", "clusterName"],
     "aws:sns/topic:Topic": ["fifoTopic", "name", "namePrefix"],
+    "aws:rds/instance:Instance": [
+        "availabilityZone", "characterSetName", "customIamInstanceProfile", "dbName", "engine", "identifier",
+        "identifierPrefix", "kmsKeyId", "ncharCharacterSetName", "restoreToPointInTime", "snapshotIdentifier",
+        "storageEncrypted", "timezone", "username",
+    ],
     "aws:lb/targetGroup:TargetGroup": ["ipAddressType", "name", "namePrefix", "port", "protocol", "protocolVersion", "targetType", "vpcId"],
     "aws:lb/loadBalancer:LoadBalancer": ["customerOwnedIpv4Pool", "internal", "loadBalancerType", "name", "namePrefix"],
 };
