@@ -59,16 +59,16 @@ describe("plan diff", () => {
             const run = () => spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--diff", "HEAD", "--out", out], { cwd: clone, encoding: "utf8" });
             const clean = run();
             assert.equal(clean.status, 0, clean.stderr);
-            const file = join(clone, "Pulumi.dev.yaml");
+            // A service's port changes: its target group (port is ForceNew, the name fixed) would collide with itself.
+            const file = join(clone, "Pulumi.yaml");
             const document = parseDocument(readFileSync(file, "utf8"));
-            document.setIn(["config", "platform:cache", "engine"], "valkey");
-            document.setIn(["config", "platform:cache", "engineVersion"], "7.2");
+            document.setIn(["config", "services", "value", 0, "port"], 3001);
             writeFileSync(file, document.toString());
             const colliding = run();
             assert.equal(colliding.status, 1, colliding.stderr);
-            assert.match(colliding.stdout, /FAILS: 1 change\(s\) would fail to apply:\n {2}COLLISION replace .*aws:ec2\/securityGroup:SecurityGroup::platform-dev-redis/);
+            assert.match(colliding.stdout, /FAILS: 1 change\(s\) would fail to apply:\n {2}COLLISION replace .*aws:lb\/targetGroup:TargetGroup::platform-dev-edge-api/);
             const written = JSON.parse(readFileSync(join(out, "diff.json"), "utf8")) as { urn: string; failure?: string }[];
-            assert.deepEqual(written.filter((change) => change.failure).map((change) => [change.failure, change.urn.split("::").pop()]), [["collision", "platform-dev-redis"]]);
+            assert.deepEqual(written.filter((change) => change.failure).map((change) => [change.failure, change.urn.split("::").pop()]), [["collision", "platform-dev-edge-api"]]);
         } finally {
             rmSync(clone, { recursive: true, force: true });
             rmSync(out, { recursive: true, force: true });

@@ -92,7 +92,7 @@ describe("replacements: day-2 rehearsals", function () {
         assert.equal(group.failure, undefined);
     });
 
-    it("(c) dev cache redis -> valkey: the replication group is updated in place, its security group is replaced and collides", async () => {
+    it("(c) dev cache redis -> valkey: the replication group is updated in place, and nothing collides", async () => {
         // Valkey starts at 7.2 (the program's own validation), so the rehearsal moves both.
         const valkey = projectCopy("Pulumi.dev.yaml", (document) => {
             document.setIn(["config", "platform:cache", "engine"], "valkey");
@@ -103,14 +103,16 @@ describe("replacements: day-2 rehearsals", function () {
         const group = changes.find((change) => change.type === "aws:elasticache/replicationGroup:ReplicationGroup")!;
         assert.equal(group.kind, "update");
         assert.ok(group.changes.some((property) => property.path === "engine" && !property.forcesReplacement));
-        assert.equal(group.failure, undefined);
-        // The security group's description names the engine, and a security group's description is ForceNew: a new
-        // group named platform-dev-cache is created while the old one exists, which EC2 refuses.
-        const securityGroup = changes.find((change) => change.type === "aws:ec2/securityGroup:SecurityGroup")!;
-        assert.equal(securityGroup.kind, "replace");
-        assert.ok(securityGroup.changes.some((property) => property.path === "description" && property.forcesReplacement));
-        assert.equal(securityGroup.failure, "collision");
-        assert.deepEqual(failuresOf(changes).map((change) => change.urn), [securityGroup.urn]);
+        // The cache's security group once named the engine in its description, which forces a replacement and collided
+        // with its fixed name; it names no engine now (infra/data/redis.ts), so it is not replaced at all.
+        assert.ok(!changes.some((change) => change.type === "aws:ec2/securityGroup:SecurityGroup" && change.kind === "replace"));
+        assert.deepEqual(failuresOf(changes), []);
+    });
+
+    it("a service's port change replaces its target group, whose fixed name collides: the diff says so before a merge", async () => {
+        const directory = projectCopy("Pulumi.yaml", (document) => document.setIn(["config", "services", "value", 0, "port"], 3001));
+        const changes = diffPlans(await realPlan("dev"), await plan("dev", { directory }));
+        assert.deepEqual(failuresOf(changes).map((change) => [change.failure, change.urn.split("::").pop()]), [["collision", "platform-dev-edge-api"]]);
     });
 
     it("(d) adding a service only creates", async () => {

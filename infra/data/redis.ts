@@ -41,7 +41,9 @@ export class Redis extends pulumi.ComponentResource {
         const subnetGroup = new aws.elasticache.SubnetGroup(`${name}`, { name: id, subnetIds: args.subnetIds }, child);
         const securityGroup = new aws.ec2.SecurityGroup(`${name}`, {
             name: id,
-            description: `${cache.engine}: reachable from the cluster's nodes only`,
+            // The description names no engine: a security group's description forces its replacement, and with its
+            // fixed name the new group would collide with the old one on a switch from Redis to Valkey (docs/day2.md).
+            description: "The cache: reachable from the cluster's nodes only",
             vpcId: args.vpcId,
             ingress: [{ description: `${cache.engine} from the nodes`, protocol: "tcp", fromPort: PORT, toPort: PORT, securityGroups: [args.clientSecurityGroupId] }],
             egress: [],
