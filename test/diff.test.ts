@@ -46,7 +46,7 @@ describe("plan diff", () => {
         assert.deepEqual(worktrees(), before, "the temporary worktree is gone");
     });
 
-    it("--diff prints a collision, writes it to diff.json and exits 1; a clean diff exits 0", async function () {
+    it("--diff prints a refused delete, writes it to diff.json and exits 1; a clean diff exits 0", async function () {
         this.timeout(180_000);
         // A throwaway clone of this checkout (its working tools/ over the commit), so --diff HEAD compares the stack
         // file edited below with the committed one.
@@ -56,19 +56,21 @@ describe("plan diff", () => {
             assert.equal(spawnSync("git", ["clone", "--quiet", "--local", PROJECT_DIRECTORY, clone]).status, 0);
             cpSync(join(PROJECT_DIRECTORY, "tools"), join(clone, "tools"), { recursive: true });
             symlinkSync(join(PROJECT_DIRECTORY, "node_modules"), join(clone, "node_modules"), "dir");
-            const run = () => spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--diff", "HEAD", "--out", out], { cwd: clone, encoding: "utf8" });
+            const run = (stack = "dev") => spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", stack, "--diff", "HEAD", "--out", out], { cwd: clone, encoding: "utf8" });
             const clean = run();
             assert.equal(clean.status, 0, clean.stderr);
-            // A service's port changes: its target group (port is ForceNew, the name fixed) would collide with itself.
+            // A service removed: in prod its image repository and its settings secret are protected, so the deletes
+            // are refused (Pulumi will not delete a protected resource until it is unprotected).
             const file = join(clone, "Pulumi.yaml");
             const document = parseDocument(readFileSync(file, "utf8"));
-            document.setIn(["config", "services", "value", 0, "port"], 3001);
+            document.deleteIn(["config", "services", "value", 2]);
             writeFileSync(file, document.toString());
-            const colliding = run();
-            assert.equal(colliding.status, 1, colliding.stderr);
-            assert.match(colliding.stdout, /FAILS: 1 change\(s\) would fail to apply:\n {2}COLLISION replace .*aws:lb\/targetGroup:TargetGroup::platform-dev-edge-api/);
+            const refused = run("prod");
+            assert.equal(refused.status, 1, refused.stderr);
+            assert.match(refused.stdout, /FAILS: 2 change\(s\) would fail to apply:\n {2}REFUSED delete /);
             const written = JSON.parse(readFileSync(join(out, "diff.json"), "utf8")) as { urn: string; failure?: string }[];
-            assert.deepEqual(written.filter((change) => change.failure).map((change) => [change.failure, change.urn.split("::").pop()]), [["collision", "platform-dev-edge-api"]]);
+            assert.deepEqual(written.filter((change) => change.failure).map((change) => [change.failure, change.urn.split("::").pop()]).sort(),
+                [["refused", "platform-prod-backups-settings-worker"], ["refused", "platform-prod-registry-worker"]]);
         } finally {
             rmSync(clone, { recursive: true, force: true });
             rmSync(out, { recursive: true, force: true });

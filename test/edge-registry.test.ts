@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TLS_POLICY } from "../infra/edge";
+import { TLS_POLICY, targetGroupName } from "../infra/edge";
 import { MANAGED_RULE_GROUPS, webAclRules } from "../infra/edge/waf";
 import { lifecyclePolicy, repositoryPolicy, PUSH_ACTIONS } from "../infra/registry/policies";
 import { STACKS, ofType, one, plan, projectCopy, realPlan, withStackValue } from "./harness";
@@ -29,11 +29,19 @@ describe("edge", () => {
                 assert.deepEqual(policy.Statement.map((statement: { Sid: string }) => statement.Sid), ["DenyInsecureTransport", "LoadBalancerWritesAccessLogs"]);
             });
 
+            it("names target groups after their service and port, within ELB's 32 characters, never two alike", () => {
+                assert.equal(targetGroupName("platform-staging", "api", 3000), "platform-staging-api-3000");
+                const long = [targetGroupName("platform-staging", "payments-reconciliation", 8080), targetGroupName("platform-staging", "payments-reconciliation-v2", 8080)];
+                assert.ok(long.every((name) => name.length <= 32 && name.startsWith("platform-staging-")), long.join(", "));
+                assert.notEqual(long[0], long[1]);
+                assert.throws(() => targetGroupName("a-very-long-project-name-prod", "api", 3000), /leaves no room/);
+            });
+
             it("has one target group per public service, health-checked on its health path, and none for internal ones", async () => {
                 const p = await realPlan(stack);
                 const groups = ofType(p, "aws:lb/targetGroup:TargetGroup");
                 assert.deepEqual(groups.map((group) => [group.inputs.name, (group.inputs.healthCheck as { path: string }).path, group.inputs.targetType]).sort(),
-                    [[`platform-${stack}-api`, "/health", "ip"], [`platform-${stack}-web`, "/api/health", "ip"]]);
+                    [[`platform-${stack}-api-3000`, "/health", "ip"], [`platform-${stack}-web-3000`, "/api/health", "ip"]]);
                 const rules = ofType(p, "aws:lb/listenerRule:ListenerRule");
                 assert.equal(rules.length, 2);
                 assert.equal(new Set(rules.map((rule) => rule.inputs.priority)).size, 2);

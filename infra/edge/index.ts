@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig, ServiceConfig } from "../config";
+import { createHash } from "node:crypto";
 import { SecureBucket } from "../storage/bucket";
 import { webAclRules } from "./waf";
 
@@ -42,6 +43,24 @@ export function routes(services: readonly ServiceConfig[]): { service: string; p
         priority: index === 0 ? 1000 : 10 * index,
         paths: index === 0 ? ["/*"] : [`/${service.name}`, `/${service.name}/*`],
     }));
+}
+
+/** Elastic Load Balancing refuses a target group name longer than 32 characters (CreateTargetGroup, `Name`). */
+export const TARGET_GROUP_NAME_MAX = 32;
+
+/**
+ * A target group's name, `<prefix>-<service>-<port>`. The port is part of it because a port change replaces the group
+ * (`port` is ForceNew in the provider) and create-before-delete needs the new group under a new name; with the old
+ * name the new group would collide with the one it replaces (tools/diff.ts reports that). Too long a name keeps the
+ * prefix, which the load balancer controller's policy matches, and takes a short hash of the rest, so two services can
+ * never be cut down to one name.
+ */
+export function targetGroupName(prefix: string, service: string, port: number): string {
+    const full = `${prefix}-${service}-${port}`;
+    if (full.length <= TARGET_GROUP_NAME_MAX) return full;
+    const short = `${prefix}-${createHash("sha256").update(`${service}:${port}`).digest("hex").slice(0, 8)}`;
+    if (short.length > TARGET_GROUP_NAME_MAX) throw new Error(`the name prefix ${prefix} leaves no room for a target group name (at most ${TARGET_GROUP_NAME_MAX} characters)`);
+    return short;
 }
 
 export class Edge extends pulumi.ComponentResource {
@@ -160,7 +179,7 @@ export class Edge extends pulumi.ComponentResource {
         for (const route of routes(args.services)) {
             const service = byName.get(route.service)!;
             const targetGroup = new aws.lb.TargetGroup(`${name}-${service.name}`, {
-                name: `${args.namePrefix}-${service.name}`.slice(0, 32),
+                name: targetGroupName(args.namePrefix, service.name, service.port),
                 vpcId: args.vpcId,
                 // Pods have VPC addresses (VPC CNI): the load balancer sends straight to them.
                 targetType: "ip",
