@@ -35,7 +35,7 @@ import { Alerting } from "./observability/alerting";
 import { Monitoring } from "./observability/monitoring";
 import { createAwsProvider } from "./providers";
 import { Registry } from "./registry";
-import { accountOf, createsOidcProvider, promotingAccounts, registryHost } from "./topology";
+import { accountOf, createsOidcProvider, isProduction, promotingAccounts, registryHost } from "./topology";
 
 export async function program(): Promise<Record<string, unknown>> {
     const config = loadConfig();
@@ -277,7 +277,7 @@ export async function program(): Promise<Record<string, unknown>> {
         settings: config.deployments,
         program: config.program,
         roleArn: identity.deploymentsRoleArn,
-        production: config.github.branch === config.repository.defaultBranch,
+        production: isProduction(config),
         policyEnforcement: config.policy.enforcement,
         // The run authenticates to GitHub as the App, never with the ambient token Pulumi Deployments provides.
         secretEnvironment: { GITHUB_APP_PEM_FILE: config.secrets.githubAppPrivateKey },

@@ -8,6 +8,14 @@ import type { PlatformConfig } from "./config";
 
 type Environments = PlatformConfig["environments"];
 
+/**
+ * Whether a stack is production: its environment deploys from the repository's default branch, whatever its name. The
+ * config rules, the policy pack's context and the stack tag the pack reads in Pulumi Cloud all ask this one question.
+ */
+export function isProduction(settings: { github: { branch: string }; repository: { defaultBranch: string } }): boolean {
+    return settings.github.branch === settings.repository.defaultBranch;
+}
+
 /** The account a stack deploys into. */
 export function accountOf(environments: Environments, stack: string): string {
     const target = environments[stack];

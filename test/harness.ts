@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
-import type { Plan, PlannedResource } from "../tools/mock-engine";
+import { ofType, type Plan, type PlannedResource } from "../tools/mock-engine";
 import { PROJECT_DIRECTORY, planStack, type PlanOptions } from "../tools/plan-stack";
 
 export const STACKS = ["dev", "staging", "prod"] as const;
@@ -24,9 +24,7 @@ export function plan(stack: string, options?: PlanOptions): Promise<Plan> {
     return planStack(stack, options);
 }
 
-export function ofType(plan: Plan, type: string): PlannedResource[] {
-    return plan.resources.filter((resource) => resource.type === type);
-}
+export { ofType };
 
 export function one(plan: Plan, type: string, namePart = ""): PlannedResource {
     const matches = ofType(plan, type).filter((resource) => resource.name.includes(namePart));

@@ -4,7 +4,7 @@
  * are pure functions of plans, so a test can run them over the real stacks (which must pass) and over a changed plan
  * (which must fail).
  */
-import type { Plan, PlannedResource } from "./mock-engine";
+import { computedPlaceholder, lookedUpPlaceholder, ofType, type Plan } from "./mock-engine";
 
 export interface Finding {
     check: string;
@@ -28,8 +28,6 @@ const T = {
 export const OIDC_URLS = ["https://token.actions.githubusercontent.com", "https://api.pulumi.com/oidc"] as const;
 /** The least a Pulumi Deployments session must last: a first `up` of a whole environment runs past an hour. */
 export const MIN_DEPLOYMENTS_SESSION_SECONDS = 2 * 3600;
-
-const ofType = (plan: Plan, type: string): PlannedResource[] => plan.resources.filter((resource) => resource.type === type);
 
 /** The account a plan deploys into: the one its AWS provider admits (`allowedAccountIds`). */
 export function accountOfPlan(plan: Plan): string | undefined {
@@ -72,8 +70,8 @@ export function checkOidcProviders(plans: readonly Plan[]): Finding[] {
  * every principal is a role this plan creates or one it looks up (a missing one then fails the preview by name).
  */
 export function checkAccessEntryPrincipals(plan: Plan): Finding[] {
-    const roles = new Set(ofType(plan, T.role).map((role) => `[computed: ${role.name}.arn]`));
-    const lookedUp = new Set(plan.invokes.filter((invoke) => invoke.token === T.getRole).map((invoke) => `[looked up: aws.iam.getRole(${String(invoke.args.name)}).arn]`));
+    const roles = new Set(ofType(plan, T.role).map((role) => computedPlaceholder(role.name, "arn")));
+    const lookedUp = new Set(plan.invokes.filter((invoke) => invoke.token === T.getRole).map((invoke) => lookedUpPlaceholder("aws.iam.getRole", String(invoke.args.name), "arn")));
     return Object.entries(accessEntries(plan)).flatMap(([key, entry]) =>
         roles.has(entry.principalArn) || lookedUp.has(entry.principalArn) ? [] : [{
             check: "access-entry-principals-exist", stack: plan.stack, subject: key,
@@ -115,7 +113,7 @@ export function checkClusterActors(plan: Plan): Finding[] {
     // The agents run in the private subnets, and the private endpoint's network interfaces carry the cluster security
     // group (EKS User Guide, "View Amazon EKS security group requirements for clusters"): it must admit the agents on 443.
     if (cluster && settings?.inputs.agentPoolId !== undefined) {
-        const clusterGroup = `[computed: ${cluster.name}.eksCluster.vpcConfig.clusterSecurityGroupId]`;
+        const clusterGroup = computedPlaceholder(cluster.name, "eksCluster.vpcConfig.clusterSecurityGroupId");
         const agentGroups = new Set(plan.resources.filter((resource) => resource.type === "aws:autoscaling/group:Group" || resource.type === "aws:ec2/launchTemplate:LaunchTemplate")
             .filter((resource) => resource.urn.includes("platform:agents:"))
             .flatMap((resource) => ((resource.inputs.networkInterfaces ?? []) as { securityGroups?: string[] }[]).flatMap((network) => network.securityGroups ?? [])));
@@ -132,11 +130,10 @@ export function checkClusterActors(plan: Plan): Finding[] {
  * and credentials that expire mid-`up` leave it half done.
  */
 export function checkDeploymentsSession(plan: Plan): Finding[] {
-    const settings = ofType(plan, T.deploymentSettings)[0];
-    if (!settings) return [];
-    const oidc = ((settings.inputs.operationContext as { oidc?: { aws?: { duration?: string; roleARN?: string } } } | undefined)?.oidc?.aws) ?? {};
+    const deployments = deploymentsOidc(plan);
+    if (!deployments) return [];
+    const { settings, oidc, role } = deployments;
     const seconds = durationSeconds(oidc.duration ?? "1h0m0s");
-    const role = ofType(plan, T.role).find((candidate) => `[computed: ${candidate.name}.arn]` === oidc.roleARN);
     const findings: Finding[] = [];
     if (seconds < MIN_DEPLOYMENTS_SESSION_SECONDS) findings.push({ check: "sessions-outlast-operations", stack: plan.stack, subject: settings.name, problem: `sessions of ${seconds} s are shorter than a first \`up\` (${MIN_DEPLOYMENTS_SESSION_SECONDS} s at least)` });
     const maximum = Number(role?.inputs.maxSessionDuration ?? 3600);
@@ -149,15 +146,23 @@ export function checkDeploymentsSession(plan: Plan): Finding[] {
  * the Deployments role must trust it, or every drift run fails to get credentials.
  */
 export function checkDriftTrusted(plan: Plan): Finding[] {
-    const settings = ofType(plan, T.deploymentSettings)[0];
-    if (!settings || ofType(plan, "pulumiservice:index:DriftSchedule").length === 0) return [];
-    const roleArn = (settings.inputs.operationContext as { oidc?: { aws?: { roleARN?: string } } }).oidc?.aws?.roleARN;
-    const role = ofType(plan, T.role).find((candidate) => `[computed: ${candidate.name}.arn]` === roleArn);
+    const deployments = deploymentsOidc(plan);
+    if (!deployments || ofType(plan, "pulumiservice:index:DriftSchedule").length === 0) return [];
+    const { oidc, role } = deployments;
     const subjects = JSON.stringify(role?.inputs.assumeRolePolicy ?? "");
     return subjects.includes(`:stack:${plan.stack}:operation:detect-drift:`) ? [] : [{
-        check: "drift-runs-are-trusted", stack: plan.stack, subject: role?.name ?? String(roleArn),
+        check: "drift-runs-are-trusted", stack: plan.stack, subject: role?.name ?? String(oidc.roleARN),
         problem: "the Deployments role does not trust the detect-drift operation of this stack",
     }];
+}
+
+/** The stack's Deployments settings, their AWS OIDC settings, and the role those name (when the plan creates it). */
+function deploymentsOidc(plan: Plan) {
+    const settings = ofType(plan, T.deploymentSettings)[0];
+    if (!settings) return undefined;
+    const oidc = ((settings.inputs.operationContext as { oidc?: { aws?: { duration?: string; roleARN?: string } } } | undefined)?.oidc?.aws) ?? {};
+    const role = ofType(plan, T.role).find((candidate) => computedPlaceholder(candidate.name, "arn") === oidc.roleARN);
+    return { settings, oidc, role };
 }
 
 /** Every day-0 check over the plans of all stacks. */

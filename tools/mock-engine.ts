@@ -53,6 +53,11 @@ export interface Plan {
 
 export type Program = () => Promise<Record<string, unknown>>;
 
+/** The resources of a plan of one type token. */
+export function ofType(plan: Pick<Plan, "resources">, type: string): PlannedResource[] {
+    return plan.resources.filter((resource) => resource.type === type);
+}
+
 /** An error the program or the engine raised: its message is meant for people, its stack is not. */
 export class PlanError extends Error {}
 

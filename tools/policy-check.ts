@@ -3,6 +3,7 @@
  * from the stack file (`policy.enforcement`): mandatory violations fail the plan command.
  */
 import type { PlatformConfig } from "../infra/config";
+import { isProduction } from "../infra/topology";
 import { RULES } from "../policy/rules";
 import type { PolicyContext, Rule } from "../policy/types";
 import type { Plan } from "./mock-engine";
@@ -17,7 +18,7 @@ export interface Violation {
 export function checkPlan(plan: Plan, config: Pick<PlatformConfig, "policy" | "github" | "repository">, rules: readonly Rule[] = RULES): Violation[] {
     const context: PolicyContext = {
         stack: plan.stack,
-        production: config.github.branch === config.repository.defaultBranch,
+        production: isProduction(config),
         resources: plan.resources,
     };
     return rules.flatMap((rule) => plan.resources

@@ -1,10 +1,9 @@
 /** The readable summary of an offline plan: resources by component, counts by type, and the settings that matter. */
-import type { Plan, PlannedResource } from "./mock-engine";
+import { ofType, type Plan, type PlannedResource } from "./mock-engine";
 
 /** One line of "key settings": a name and what the plan says about it. */
 type Highlight = (plan: Plan) => [string, string] | undefined;
 
-const ofType = (plan: Plan, type: string): PlannedResource[] => plan.resources.filter((resource) => resource.type === type);
 const distinct = (values: unknown[]): string[] => [...new Set(values.map(String))].sort();
 
 const HIGHLIGHTS: Highlight[] = [

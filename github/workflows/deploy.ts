@@ -80,9 +80,12 @@ export function clusterSteps(config: DeliveryConfig, jobTimeoutMinutes: number):
     ];
 }
 
+/** This run's page, as the expression every job evaluates. */
+export const RUN_URL = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}";
+
 /** The last steps of every deploy and rollback job: the job summary and, where configured, Slack. */
 export function reportSteps(title: string): Step[] {
-    const common = { TITLE: title, STATUS: "${{ job.status }}", RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}" };
+    const common = { TITLE: title, STATUS: "${{ job.status }}", RUN_URL };
     return [
         { name: "Summary", if: "always()", env: { TITLE: title }, run: SUMMARY },
         // A notification that cannot be sent must not turn a deployed release into a failed run (a rollback and a
@@ -292,7 +295,7 @@ function incidentJob(config: DeliveryConfig, title: string, environment: string)
                 SERVICES: config.services.map((service) => service.name).join(", "),
                 DIGESTS: "${{ needs.deploy.outputs.digests }}",
                 SUMMARY: "${{ needs.deploy.outputs.summary }}",
-                RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+                RUN_URL,
             },
             run: DEPLOY_INCIDENT,
         }],
@@ -320,7 +323,7 @@ function recordJob(tagPatterns: readonly string[]): Job<"deploy" | "incident" | 
                 RUN: "${{ needs.deploy.outputs.run }}",
                 DIGESTS: "${{ needs.deploy.outputs.digests }}",
                 TAG_PREFIX: prefix,
-                RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+                RUN_URL,
             },
             run: RECORD_RELEASE,
         }],

@@ -13,7 +13,7 @@
  * there, and a dispatch on any other ref is sent again, with the same inputs, to the environment's branch.
  */
 import type { PlatformConfig, ServiceConfig } from "../../infra/config";
-import { clusterJobEnv, clusterRunner, clusterSteps, deployWorkflowFile, reportSteps, smokeTestMinutes } from "./deploy";
+import { RUN_URL, clusterJobEnv, clusterRunner, clusterSteps, deployWorkflowFile, reportSteps, smokeTestMinutes } from "./deploy";
 import { defineWorkflow, type Job, type Step, type Workflow } from "./model";
 import { VARIABLES, deployedImagesArtifact } from "./names";
 import { SWITCH } from "./release-scripts";
@@ -153,7 +153,7 @@ export function rollbackWorkflow(config: RollbackConfig): Workflow<string> {
                         SERVICE: "${{ inputs.service }}",
                         VERSION: "${{ inputs.version }}",
                         ACTOR: "${{ github.actor }}",
-                        RUN_URL: "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}",
+                        RUN_URL,
                         JOBS: "${{ toJSON(needs) }}",
                     },
                     run: OPEN_INCIDENT,

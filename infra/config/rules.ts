@@ -7,6 +7,7 @@ import { RDS_CLASS_MEMORY_GIB } from "../data/instance-classes";
 import { VARIABLES } from "../../github/workflows/names";
 import { isGraviton } from "../cluster/nodes";
 import { parseIpv4Cidr } from "./cidr";
+import { isProduction } from "../topology";
 import { checkWorkloads } from "./rules-workloads";
 import { checkVersions } from "./rules-versions";
 
@@ -102,7 +103,7 @@ export function checkConsistency(settings: Settings, report: Report): void {
     checkOperatorAccess(settings, report, new Date());
     checkVersions(settings, report, new Date());
 
-    if (settings.deployments.driftAutoRemediate && settings.github.branch === settings.repository.defaultBranch) {
+    if (settings.deployments.driftAutoRemediate && isProduction(settings)) {
         report(["deployments", "driftAutoRemediate"], true,
             "expected false for the production environment: drift there is reviewed with `pulumi preview`, never undone unseen");
     }
@@ -167,9 +168,7 @@ function checkGithub(settings: Settings, report: Report): void {
     if (reviewerCount > MAX_ENVIRONMENT_REVIEWERS) {
         report(["github", "reviewers"], github.reviewers, `expected at most ${MAX_ENVIRONMENT_REVIEWERS} reviewers (teams and users together), GitHub's limit; got ${reviewerCount}`);
     }
-    // The environment that deploys from the default branch is production, whatever its name.
-    const isProduction = github.branch === repository.defaultBranch;
-    if (isProduction && reviewerCount === 0) {
+    if (isProduction(settings) && reviewerCount === 0) {
         report(["github", "reviewers"], github.reviewers, `expected at least one reviewer: this environment deploys from ${repository.defaultBranch}, so it is production and needs an approval gate`);
     }
     if (github.preventSelfReview && reviewerCount === 0) {
