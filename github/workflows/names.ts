@@ -41,3 +41,6 @@ export const BUILD_WORKFLOW_FILE = "docker-build.yml";
  * workflow": https://docs.github.com/en/actions/how-tos/manage-runners/use-actions-runner-controller/use-arc-in-a-workflow).
  */
 export const clusterRunnerScaleSet = (project: string, stack: string): string => `${project}-${stack}-deploy`;
+
+/** The runner image's repository in each stack's registry, `<namePrefix>/actions-runner`, beside the services' ones. */
+export const RUNNER_IMAGE_REPOSITORY = "actions-runner";

@@ -14,14 +14,13 @@ import { accountOf, registryHost } from "../../infra/topology";
 import { action } from "./catalogue";
 import { checkout } from "./common";
 import { defineWorkflow, type Job, type Workflow } from "./model";
-import { VARIABLES } from "./names";
+import { RUNNER_IMAGE_REPOSITORY, VARIABLES } from "./names";
 
 /** Where the Dockerfile is committed. Under `.github/`, so its commits never start a deploy (PROGRAM_PATHS_IGNORE). */
 export const RUNNER_IMAGE_DIRECTORY = ".github/runner-image";
 export const RUNNER_IMAGE_DOCKERFILE = `${RUNNER_IMAGE_DIRECTORY}/Dockerfile`;
 export const RUNNER_IMAGE_WORKFLOW_FILE = "runner-image.yml";
-/** The repository in each stack's registry: `<namePrefix>/actions-runner`, beside the services' repositories. */
-export const RUNNER_IMAGE_REPOSITORY = "actions-runner";
+export { RUNNER_IMAGE_REPOSITORY };
 export const runnerImageRepositoryName = (namePrefix: string): string => `${namePrefix}/${RUNNER_IMAGE_REPOSITORY}`;
 
 /**

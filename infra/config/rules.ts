@@ -4,7 +4,7 @@
  */
 import type { PlatformSettings as Settings } from "./index";
 import { RDS_CLASS_MEMORY_GIB } from "../data/instance-classes";
-import { VARIABLES } from "../../github/workflows/names";
+import { RUNNER_IMAGE_REPOSITORY, VARIABLES } from "../../github/workflows/names";
 import { isGraviton } from "../cluster/nodes";
 import { parseIpv4Cidr } from "./cidr";
 import { isProduction } from "../topology";
@@ -122,6 +122,9 @@ export function checkConsistency(settings: Settings, report: Report): void {
     settings.services.forEach((service, index) => {
         if (serviceNames.indexOf(service.name) !== index) {
             report(["services", index, "name"], service.name, "expected a name no other service has");
+        }
+        if (service.name === RUNNER_IMAGE_REPOSITORY) {
+            report(["services", index, "name"], service.name, `expected another name: a service may not be named "${RUNNER_IMAGE_REPOSITORY}", the repository of the cluster jobs' runner image (<prefix>/${RUNNER_IMAGE_REPOSITORY})`);
         }
         service.talksTo.forEach((peer, peerIndex) => {
             if (!serviceNames.includes(peer)) {

@@ -37,10 +37,8 @@ export class Registry extends pulumi.ComponentResource {
         super("platform:registry:Registry", name, {}, opts);
         const child = { parent: this };
         const lifecycle = JSON.stringify(lifecyclePolicy(args.settings.keepTaggedImages, args.settings.untaggedExpiryDays));
-        if (args.services.includes(RUNNER_IMAGE_REPOSITORY)) {
-            throw new pulumi.RunError(`a service may not be named "${RUNNER_IMAGE_REPOSITORY}": ${runnerImageRepositoryName(args.namePrefix)} is the runner image's repository`);
-        }
-        const repositoryOf = (key: string, repositoryName: string, pullRoleArns: pulumi.Input<string>[]): pulumi.Output<string> => {
+        // A service named like the runner image's repository is refused by config (config/rules.ts).
+        const repositoryOf = (key: string, repositoryName: string, policy: pulumi.Output<string>): pulumi.Output<string> => {
             const repository = new aws.ecr.Repository(`${name}-${key}`, {
                 name: repositoryName,
                 imageTagMutability: args.settings.immutableTags ? "IMMUTABLE" : "MUTABLE",
@@ -49,11 +47,13 @@ export class Registry extends pulumi.ComponentResource {
                 forceDelete: false,
             }, { parent: this, protect: args.protect });
             new aws.ecr.LifecyclePolicy(`${name}-${key}`, { repository: repository.name, policy: lifecycle }, child);
-            new aws.ecr.RepositoryPolicy(`${name}-${key}`, { repository: repository.name, policy: toJson(repositoryPolicy(pullRoleArns, args.pushRoleArns)) }, child);
+            new aws.ecr.RepositoryPolicy(`${name}-${key}`, { repository: repository.name, policy }, child);
             return repository.repositoryUrl;
         };
-        this.repositoryUrls = Object.fromEntries(args.services.map((service) => [service, repositoryOf(service, `${args.namePrefix}/${service}`, args.pullRoleArns)]));
-        this.runnerRepositoryUrl = repositoryOf(RUNNER_IMAGE_REPOSITORY, runnerImageRepositoryName(args.namePrefix), args.runnerPullRoleArns);
+        const servicesPolicy = toJson(repositoryPolicy(args.pullRoleArns, args.pushRoleArns));
+        this.repositoryUrls = Object.fromEntries(args.services.map((service) => [service, repositoryOf(service, `${args.namePrefix}/${service}`, servicesPolicy)]));
+        this.runnerRepositoryUrl = repositoryOf(RUNNER_IMAGE_REPOSITORY, runnerImageRepositoryName(args.namePrefix),
+            toJson(repositoryPolicy(args.runnerPullRoleArns, args.pushRoleArns)));
         this.registerOutputs({ repositoryUrls: this.repositoryUrls, runnerRepositoryUrl: this.runnerRepositoryUrl });
     }
 }
