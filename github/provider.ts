@@ -9,10 +9,18 @@ import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../infra/config";
 
+/**
+ * The App's key: secret config, else the GITHUB_APP_PEM_FILE variable of the run (an ESC environment or the
+ * Deployments settings provide it). Either way it travels as a secret and is never printed; undefined when neither is
+ * set. The GitHub provider and the runner scale sets (infra/addons/runners.ts) authenticate with it.
+ */
+export function githubAppPrivateKey(config: Pick<PlatformConfig, "secrets">): pulumi.Output<string> | undefined {
+    const fromRun = process.env.GITHUB_APP_PEM_FILE;
+    return config.secrets.githubAppPrivateKey ?? (fromRun ? pulumi.secret(fromRun) : undefined);
+}
+
 export function createGithubProvider(config: PlatformConfig, name: string): github.Provider {
-    // The App's key: secret config, else the GITHUB_APP_PEM_FILE variable of the run (an ESC environment or the
-    // Deployments settings provide it). Either way it travels as a secret and is never printed.
-    const pemFile = config.secrets.githubAppPrivateKey ?? pulumi.secret(process.env.GITHUB_APP_PEM_FILE ?? "");
+    const pemFile = githubAppPrivateKey(config) ?? pulumi.secret("");
     return new github.Provider(name, {
         owner: config.repository.owner,
         appAuth: { id: String(config.githubApp.id), installationId: String(config.githubApp.installationId), pemFile },

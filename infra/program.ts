@@ -6,7 +6,7 @@
 import * as githubSdk from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { GithubAccess } from "../github/access";
-import { createGithubProvider } from "../github/provider";
+import { createGithubProvider, githubAppPrivateKey } from "../github/provider";
 import { GithubEnvironment } from "../github/environment";
 import { environmentVariables } from "../github/environment-variables";
 import { GithubRepository } from "../github/repository";
@@ -221,7 +221,7 @@ export async function program(): Promise<Record<string, unknown>> {
         scaleSetName: clusterRunnerScaleSet(config.project, config.stack),
         repository: config.repository,
         githubApp: config.githubApp,
-        privateKey: config.secrets.githubAppPrivateKey,
+        privateKey: githubAppPrivateKey(config),
         settings: config.runners,
         // The image the runner-image workflow builds from the committed Dockerfile: its tag is that file's content hash.
         defaultImage: pulumi.interpolate`${registry.runnerRepositoryUrl}:${runnerImageTag()}`,

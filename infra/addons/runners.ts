@@ -30,11 +30,8 @@ export interface GithubRunnersArgs {
     repository: { owner: string; name: string };
     /** The GitHub App ARC authenticates as (config `githubApp`). */
     githubApp: { id: number; installationId: number };
-    /**
-     * The App's private key, a Pulumi secret (config.secrets.githubAppPrivateKey).
-     * @default the run's GITHUB_APP_PEM_FILE, as a secret (as the GitHub provider does: github/provider.ts)
-     */
-    privateKey?: pulumi.Output<string>;
+    /** The App's private key, a Pulumi secret (github/provider.ts githubAppPrivateKey); undefined: none is set. */
+    privateKey: pulumi.Output<string> | undefined;
     settings: PlatformConfig["runners"];
     /**
      * The image when `settings.image` is not set: the program's runner image in this stack's registry,
@@ -99,8 +96,8 @@ export class GithubRunners extends pulumi.ComponentResource {
 
         // Kubernetes Secrets of this cluster are encrypted at rest with the cluster's KMS key (infra/cluster). ARC reads
         // the App's credentials only from a Secret (or Azure Key Vault), so this is the one secret copied into etcd.
-        const privateKey = args.privateKey ?? pulumi.secret(process.env.GITHUB_APP_PEM_FILE ?? "");
-        if (args.privateKey === undefined && !process.env.GITHUB_APP_PEM_FILE) {
+        const privateKey = args.privateKey ?? pulumi.secret("");
+        if (args.privateKey === undefined) {
             pulumi.log.warn(`${args.scaleSetName}: no GitHub App key (secret config githubAppPrivateKey, or GITHUB_APP_PEM_FILE): the runner scale set cannot register until one is set and \`pulumi up\` runs again`, this);
         }
         const secret = new k8s.core.v1.Secret(`${name}-github-app`, {
