@@ -8,6 +8,7 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../infra/config";
+import { GITHUB_APP_KEY_VARIABLE } from "../infra/deployments/names";
 
 /**
  * The App's key: secret config, else the GITHUB_APP_PEM_FILE variable of the run (an ESC environment or the
@@ -15,7 +16,7 @@ import type { PlatformConfig } from "../infra/config";
  * set. The GitHub provider and the runner scale sets (infra/addons/runners.ts) authenticate with it.
  */
 export function githubAppPrivateKey(config: Pick<PlatformConfig, "secrets">): pulumi.Output<string> | undefined {
-    const fromRun = process.env.GITHUB_APP_PEM_FILE;
+    const fromRun = process.env[GITHUB_APP_KEY_VARIABLE];
     return config.secrets.githubAppPrivateKey ?? (fromRun ? pulumi.secret(fromRun) : undefined);
 }
 

@@ -26,6 +26,7 @@ import { Postgres, postgresIdentifier } from "./data/postgres";
 import { Redis } from "./data/redis";
 import { Workloads, deploymentNames } from "./workloads";
 import { PulumiDeployments } from "./deployments";
+import { GITHUB_APP_KEY_VARIABLE } from "./deployments/names";
 import { Edge } from "./edge";
 import { Identity } from "./identity";
 import { Keys } from "./keys";
@@ -131,8 +132,9 @@ export async function program(): Promise<Record<string, unknown>> {
         logRetentionDays: logs.retentionDays,
         logsKmsKeyArn: keys.arns.logs,
         namespaceAccess: [{ roleArn: identity.deployRoleArn, namespace: naming.namespace }],
-        // Pulumi Deployments runs `pulumi up` of this stack, Kubernetes resources included.
+        // Pulumi Deployments runs `pulumi up` of this stack, Kubernetes resources included; its previews and drift checks read them.
         adminRoleArns: [identity.deploymentsRoleArn],
+        viewRoleArns: [identity.deploymentsReadRoleArn],
     }, scoped);
 
     const registry = new Registry(naming.name("registry"), {
@@ -276,26 +278,28 @@ export async function program(): Promise<Record<string, unknown>> {
         stack: config.stack,
         settings: config.deployments,
         program: config.program,
-        roleArn: identity.deploymentsRoleArn,
+        readRoleArn: identity.deploymentsReadRoleArn,
+        writeRoleArn: identity.deploymentsRoleArn,
         production: isProduction(config),
         policyEnforcement: config.policy.enforcement,
         // The run authenticates to GitHub as the App, never with the ambient token Pulumi Deployments provides.
-        secretEnvironment: { GITHUB_APP_PEM_FILE: config.secrets.githubAppPrivateKey },
+        secretEnvironment: { [GITHUB_APP_KEY_VARIABLE]: config.secrets.githubAppPrivateKey },
     });
 
     // The pool's agents, in the VPC and outside the cluster, so that a deployment can still repair a broken cluster.
-    if (deployments.agentPoolToken) {
-        new DeploymentAgents(naming.name("deployment-agents"), {
-            namePrefix,
-            region,
-            poolToken: deployments.agentPoolToken,
-            settings: config.deployments.agents,
-            vpcId: network.vpcId,
-            privateSubnetIds: network.privateSubnetIds,
-            clusterSecurityGroupId: cluster.nodeSecurityGroupId,
-            secretsKmsKeyArn: keys.arns.secrets,
-        }, scoped);
-    }
+    const agents = deployments.agentPoolToken ? new DeploymentAgents(naming.name("deployment-agents"), {
+        namePrefix,
+        region,
+        poolToken: deployments.agentPoolToken,
+        settings: config.deployments.agents,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        clusterSecurityGroupId: cluster.nodeSecurityGroupId,
+        secretsKmsKeyArn: keys.arns.secrets,
+    }, scoped) : undefined;
+
+    // Drift checks on the read role read every secret version the stack wrote, and only those.
+    identity.grantStateSecretReads([...backups.stateSecretVersions, ...redis.stateSecretVersions, ...(agents?.stateSecretVersions ?? [])], keys.arns.secrets);
 
     // What the GitHub side and people read: identifiers and endpoints. The one secret, the token the agents of the
     // Deployments pool start with, stays a Pulumi secret (`pulumi stack output agentPoolToken --show-secrets`).
@@ -308,6 +312,7 @@ export async function program(): Promise<Record<string, unknown>> {
         namespace: naming.namespace,
         deployRoleArn: identity.deployRoleArn,
         deploymentsRoleArn: identity.deploymentsRoleArn,
+        deploymentsReadRoleArn: identity.deploymentsReadRoleArn,
         registryUrls: registry.repositoryUrls,
         databaseEndpoint: postgres.endpoint,
         databaseMasterSecretArn: postgres.masterSecretArn,

@@ -33,17 +33,20 @@ describe("EKS cluster", () => {
                 assert.deepEqual(cluster.options.dependsOn, [logGroup.urn]);
             });
 
-            it("grants access through access entries: looked-up admins and Pulumi Deployments cluster-wide, the deploy role in its namespace only", async () => {
+            it("grants access through access entries: looked-up admins and Pulumi Deployments' write role cluster-wide, its read role viewing, the deploy role in its namespace only", async () => {
                 const p = await realPlan(stack);
                 const cluster = one(p, "eks:index:Cluster");
                 assert.equal(cluster.inputs.authenticationMode, "API");
                 const entries = cluster.inputs.accessEntries as Record<string, { principalArn: string; accessPolicies: Record<string, { policyArn: string; accessScope: { type: string; namespaces?: string[] } }> }>;
-                assert.deepEqual(Object.keys(entries).sort(), ["admin-PlatformAdmins", "admin-deployments", "deploy-platform"]);
+                assert.deepEqual(Object.keys(entries).sort(), ["admin-PlatformAdmins", "admin-deployments", "deploy-platform", "view-deployments"]);
                 assert.deepEqual(Object.values(entries["admin-PlatformAdmins"].accessPolicies)[0].accessScope, { type: "cluster" });
                 // The configured role is read, not assumed: a missing one fails the preview by name.
                 assert.equal(entries["admin-PlatformAdmins"].principalArn, "[looked up: aws.iam.getRole(PlatformAdmins).arn]");
                 assert.ok(p.invokes.some((invoke) => invoke.token === "aws:iam/getRole:getRole" && invoke.args.name === "PlatformAdmins"));
                 assert.equal(entries["admin-deployments"].principalArn, p.outputs.deploymentsRoleArn);
+                // Previews and drift checks read every object, Helm's release Secrets included, and write none.
+                assert.equal(entries["view-deployments"].principalArn, p.outputs.deploymentsReadRoleArn);
+                assert.deepEqual(Object.values(entries["view-deployments"].accessPolicies), [{ policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy", accessScope: { type: "cluster" } }]);
                 const deploy = entries["deploy-platform"];
                 assert.equal(deploy.principalArn, p.outputs.deployRoleArn);
                 const [policy] = Object.values(deploy.accessPolicies);

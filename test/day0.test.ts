@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import type { Plan, PlannedResource } from "../tools/mock-engine";
 import {
-    accountOfPlan, checkAccessEntryPrincipals, checkClusterActors, checkDeploymentsSession, checkDriftTrusted, checkHttpsListeners,
+    accountOfPlan, checkAccessEntryPrincipals, checkClusterActors, checkCredentialsFollowTrust, checkDeploymentsSession, checkDriftTrusted, checkHttpsListeners,
     checkOidcProviders, day0Findings, durationSeconds,
 } from "../tools/day0-checks";
 import { STACKS, accountOf, plan, projectCopy, realPlan, rejection } from "./harness";
@@ -84,7 +84,9 @@ describe("day 0", () => {
     it("finds an actor of the cluster API without an access entry or a path", async () => {
         const real = await realPlan("staging");
         const noEntry = changed(real, "eks:index:Cluster", (cluster) => { delete (cluster.inputs.accessEntries as Record<string, unknown>)["admin-deployments"]; });
-        assert.deepEqual(checkClusterActors(noEntry).map((finding) => finding.subject), ["the Pulumi Deployments role"]);
+        assert.deepEqual(checkClusterActors(noEntry).map((finding) => finding.subject), ["the Pulumi Deployments write role"]);
+        const noView = changed(real, "eks:index:Cluster", (cluster) => { delete (cluster.inputs.accessEntries as Record<string, unknown>)["view-deployments"]; });
+        assert.deepEqual(checkClusterActors(noView).map((finding) => finding.subject), ["the Pulumi Deployments read role"]);
         const hosted = changed(real, "pulumiservice:index:DeploymentSettings", (settings) => { delete settings.inputs.agentPoolId; });
         assert.deepEqual(checkClusterActors(hosted).map((finding) => finding.check), ["cluster-actors-have-a-path"]);
         const closed = changed(real, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (rule) => {
@@ -110,11 +112,50 @@ describe("day 0", () => {
 
     it("finds a Deployments role that scheduled drift checks could not assume", async () => {
         const real = await realPlan("staging");
-        const role = real.resources.find((resource) => resource.type === "aws:iam/role:Role" && String(resource.inputs.name).startsWith("PulumiDeployments-"))!;
+        const role = real.resources.find((resource) => resource.type === "aws:iam/role:Role" && String(resource.inputs.name).startsWith("PulumiDeploymentsRead-"))!;
         const broken = structuredClone(real);
         const copy = broken.resources.find((resource) => resource.urn === role.urn)!;
         copy.inputs.assumeRolePolicy = String(copy.inputs.assumeRolePolicy).replace(/,?"[^"]*operation:detect-drift[^"]*"/, "");
         assert.deepEqual(checkDriftTrusted(broken).map((finding) => finding.check), ["drift-runs-are-trusted"]);
+    });
+});
+
+describe("credentials follow trust", () => {
+    const settingsOf = (p: Plan) => p.resources.find((resource) => resource.type === "pulumiservice:index:DeploymentSettings")!;
+    const contextOf = (p: Plan) => settingsOf(p).inputs.operationContext as { oidc: { aws: { roleARN: string } }; preRunCommands: string[]; environmentVariables: Record<string, string> };
+    const writeRoleOf = (p: Plan) => p.resources.find((resource) => resource.type === "aws:iam/role:Role" && `[computed: ${resource.name}.arn]` === p.outputs.deploymentsRoleArn)!;
+
+    it("every run starts on the read role, and only a write operation's last pre-run command takes the write role", async () => {
+        for (const stack of STACKS) {
+            const p = await realPlan(stack);
+            assert.equal(contextOf(p).oidc.aws.roleARN, p.outputs.deploymentsReadRoleArn);
+            assert.equal(contextOf(p).environmentVariables.PLATFORM_WRITE_ROLE_ARN, p.outputs.deploymentsRoleArn);
+            assert.equal(contextOf(p).preRunCommands.at(-1), "bash tools/deployments-write-role.sh");
+            assert.deepEqual(checkCredentialsFollowTrust(p), []);
+        }
+    });
+
+    it("finds settings that start every run on the write role", async () => {
+        const broken = structuredClone(await realPlan("prod"));
+        contextOf(broken).oidc.aws.roleARN = broken.outputs.deploymentsRoleArn as string;
+        assert.deepEqual(checkCredentialsFollowTrust(broken).map((finding) => finding.problem), ["every run, pull-request previews included, starts on the write role"]);
+    });
+
+    it("finds a write role that trusts previews", async () => {
+        const broken = structuredClone(await realPlan("prod"));
+        const role = broken.resources.find((resource) => resource.urn === writeRoleOf(broken).urn)!;
+        role.inputs.assumeRolePolicy = String(role.inputs.assumeRolePolicy).replace("operation:update:", "operation:preview:");
+        assert.deepEqual(checkCredentialsFollowTrust(broken).map((finding) => finding.problem), [
+            "the write role trusts preview runs, which run unreviewed code or only read",
+            "the write role does not trust update runs: merged code cannot deploy",
+        ]);
+    });
+
+    it("finds a run that never takes the write role, or takes it before the other pre-run commands", async () => {
+        const broken = structuredClone(await realPlan("prod"));
+        contextOf(broken).preRunCommands.reverse();
+        delete contextOf(broken).environmentVariables.PLATFORM_WRITE_ROLE_ARN;
+        assert.deepEqual(checkCredentialsFollowTrust(broken).length, 2);
     });
 });
 

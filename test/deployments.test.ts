@@ -20,13 +20,14 @@ describe("Pulumi Deployments and drift", () => {
                 assert.deepEqual(settings.inputs.sourceContext, { git: { branch: "refs/heads/main" } });
             });
 
-            it("reaches AWS through OIDC with the stack's Deployments role, gated by the offline policy check", async () => {
+            it("reaches AWS through OIDC on the stack's read role, gated by the offline policy check, then takes the write role for writes", async () => {
                 const p = await realPlan(stack);
                 const context = one(p, "pulumiservice:index:DeploymentSettings").inputs.operationContext as Record<string, unknown>;
                 const oidc = (context.oidc as { aws: Record<string, string> }).aws;
-                assert.equal(oidc.roleARN, p.outputs.deploymentsRoleArn);
+                assert.equal(oidc.roleARN, p.outputs.deploymentsReadRoleArn);
                 assert.equal(oidc.sessionName, `pulumi-deployments-${stack}`);
-                assert.deepEqual(context.preRunCommands, ["npm ci", `npm run plan -- --stack ${stack} --policy`]);
+                assert.deepEqual(context.preRunCommands, ["npm ci", `npm run plan -- --stack ${stack} --policy`, "bash tools/deployments-write-role.sh"]);
+                assert.deepEqual(context.environmentVariables, { PLATFORM_WRITE_ROLE_ARN: p.outputs.deploymentsRoleArn, PLATFORM_WRITE_SESSION_SECONDS: "14400" });
                 assert.doesNotMatch(JSON.stringify(context), /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
             });
 
@@ -71,7 +72,17 @@ describe("Pulumi Deployments and drift", () => {
         const directory = projectCopy("Pulumi.prod.yaml", (document) => document.setIn(["config", "platform:githubAppPrivateKey"], { secure: "v1:pem" }));
         const p = await plan("prod", { directory });
         const variables = (one(p, "pulumiservice:index:DeploymentSettings").inputs.operationContext as Record<string, unknown>).environmentVariables;
-        assert.deepEqual(variables, { GITHUB_APP_PEM_FILE: "[secret]" });
+        assert.deepEqual(variables, { PLATFORM_WRITE_ROLE_ARN: p.outputs.deploymentsRoleArn, PLATFORM_WRITE_SESSION_SECONDS: "14400", GITHUB_APP_PEM_FILE: "[secret]" });
+    });
+
+    it("refuses a configured variable that the deployment sets itself", async () => {
+        const error = await rejection(plan("dev", { directory: withStackValue("dev", ["deployments", "environmentVariables"], { PLATFORM_WRITE_ROLE_ARN: "arn:aws:iam::111122223333:role/Other" }) }));
+        assert.match(error.message, /platform:deployments\.environmentVariables\.PLATFORM_WRITE_ROLE_ARN: .*expected another name: the deployment sets this variable itself/);
+    });
+
+    it("refuses a read role named like the write role", async () => {
+        const error = await rejection(plan("dev", { directory: withStackValue("dev", ["identity", "deploymentsReadRoleName"], "PulumiDeployments-Dev") }));
+        assert.match(error.message, /platform:identity\.deploymentsReadRoleName: got "PulumiDeployments-Dev"; expected a role name of its own: identity\.deploymentsRoleName names the same role/);
     });
 
     it("refuses automatic drift remediation in production", async () => {

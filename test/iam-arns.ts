@@ -24,6 +24,11 @@
  *   https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html
  * - EKS cluster `arn:${Partition}:eks:${Region}:${Account}:cluster/${ClusterName}`:
  *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelastickubernetesservice.html
+ * - Secrets Manager version ids: the ClientRequestToken of the call that wrote the version becomes its VersionId, a
+ *   UUID-type value (PutSecretValue API reference, `ClientRequestToken`):
+ *   https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
+ * - S3 bucket `arn:${Partition}:s3:::${BucketName}`:
+ *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
  * - CloudWatch Logs log group `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}`:
  *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
  * The random parts (key ids, secret suffixes, the repository id) are derived from the resource's name, so two resources
@@ -73,6 +78,8 @@ function attributeOf(resource: PlannedResource, attribute: string, { account, re
         case "aws:ecr/repository:Repository repositoryUrl": return `${account}.dkr.ecr.${region}.amazonaws.com/${name}`;
         case "aws:kms/key:Key arn": return `arn:aws:kms:${region}:${account}:key/${uuidOf(`${account} ${resource.name}`)}`;
         case "aws:secretsmanager/secret:Secret arn": return `arn:aws:secretsmanager:${region}:${account}:secret:${name}-${secretSuffixOf(`${account} ${name}`)}`;
+        case "aws:secretsmanager/secretVersion:SecretVersion versionId": return uuidOf(`${account} ${resource.name} version`);
+        case "aws:s3/bucket:Bucket arn": return `arn:aws:s3:::${String(resource.inputs.bucket ?? name)}`;
         case "aws:rds/instance:Instance arn": return `arn:aws:rds:${region}:${account}:db:${name}`;
         case "aws:rds/instance:Instance id": case "aws:rds/instance:Instance identifier": return name;
         case "aws:rds/instance:Instance masterUserSecrets[0].secretArn": {

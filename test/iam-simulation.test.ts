@@ -11,24 +11,9 @@ import { concreteValues, placeOf, repositoryArnOfUri, secretSuffixOf } from "./i
 import { COMMANDS, environmentsOf, scriptCalls, workflowCalls, type AwsCall } from "./iam-calls";
 import { catalogueFindings, policiesOf } from "./iam-catalogue";
 import { IamModel } from "./iam-model";
-import { STACKS, plan, projectCopy, realPlan } from "./harness";
+import { STACKS, realPlan } from "./harness";
+import { TOPOLOGIES } from "./iam-topologies";
 
-const SHARED_ACCOUNT = "111122223333";
-let sharedPlans: Promise<Plan[]> | undefined;
-/** The three stacks in one account: Pulumi.yaml with every awsAccountId the same (as test/day0.test.ts does). */
-function sharedAccount(): Promise<Plan[]> {
-    sharedPlans ??= (() => {
-        const directory = projectCopy("Pulumi.yaml", (document) => {
-            for (const stack of STACKS) document.setIn(["config", "environments", "value", stack, "awsAccountId"], SHARED_ACCOUNT);
-        });
-        return Promise.all(STACKS.map((stack) => plan(stack, { directory })));
-    })();
-    return sharedPlans;
-}
-const TOPOLOGIES: Record<string, () => Promise<Plan[]>> = {
-    "three accounts": () => Promise.all(STACKS.map((stack) => realPlan(stack))),
-    "one shared account": sharedAccount,
-};
 const control = (plans: readonly Plan[]) => plans.find((candidate) => Object.keys(candidate.files).length > 0)!;
 const resourceOf = (p: Plan, type: string, namePart: string) => p.resources.find((resource) => resource.type === type && resource.name.includes(namePart))!;
 

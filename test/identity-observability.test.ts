@@ -59,22 +59,36 @@ describe("identity", () => {
                 }
             });
 
-            it("lets Pulumi Deployments of exactly this stack assume the Deployments role", async () => {
+            it("lets previews and drift checks of exactly this stack take only the read role; merged code's writes take the write role", async () => {
                 const p = await realPlan(stack);
                 const provider = one(p, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "pulumi");
                 assert.deepEqual([provider.inputs.url, provider.inputs.clientIdLists], ["https://api.pulumi.com/oidc", ["example-org"]]);
-                const role = ofType(p, "aws:iam/role:Role").find((candidate) => String(candidate.inputs.name).startsWith("PulumiDeployments-"))!;
-                const [trust] = statementsOf(role.inputs.assumeRolePolicy);
-                // Only dev remediates drift unseen (Pulumi.dev.yaml), so only its role trusts remediation runs.
-                assert.deepEqual(trust.Condition!.StringEquals["api.pulumi.com/oidc:sub"], pulumiDeploymentSubjects("example-org", "platform", stack, stack === "dev"));
-                assert.equal(p.outputs.deploymentsRoleArn, `[computed: ${role.name}.arn]`);
+                const roleNamed = (name: string) => ofType(p, "aws:iam/role:Role").find((candidate) => candidate.inputs.name === name)!;
+                const operationsOf = (name: string) => {
+                    const [trust] = statementsOf(roleNamed(name).inputs.assumeRolePolicy);
+                    assert.equal(trust.Condition!.StringEquals["api.pulumi.com/oidc:aud"], "example-org");
+                    const subjects = [trust.Condition!.StringEquals["api.pulumi.com/oidc:sub"]].flat() as string[];
+                    // pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<op>:scope:write (Pulumi's OIDC docs)
+                    return subjects.map((subject) => {
+                        const match = /^pulumi:deploy:org:example-org:project:platform:stack:([^:]+):operation:([^:]+):scope:write$/.exec(subject);
+                        assert.ok(match, subject);
+                        assert.equal(match[1], stack);
+                        return match[2];
+                    });
+                };
+                const capital = stack[0].toUpperCase() + stack.slice(1);
+                // Only dev remediates drift unseen (Pulumi.dev.yaml), so only its roles trust remediation runs.
+                const remediation = stack === "dev" ? ["remediate-drift"] : [];
+                assert.deepEqual(operationsOf(`PulumiDeployments-${capital}`), ["update", "refresh", "destroy", ...remediation]);
+                assert.deepEqual(operationsOf(`PulumiDeploymentsRead-${capital}`), ["preview", "detect-drift", "update", "refresh", "destroy", ...remediation]);
+                assert.equal(p.outputs.deploymentsRoleArn, `[computed: ${roleNamed(`PulumiDeployments-${capital}`).name}.arn]`);
+                assert.equal(p.outputs.deploymentsReadRoleArn, `[computed: ${roleNamed(`PulumiDeploymentsRead-${capital}`).name}.arn]`);
             });
         });
     }
 
     it("builds exact subjects and scoped permissions", () => {
-        assert.deepEqual(pulumiDeploymentSubjects("org", "proj", "dev").map((subject) => subject.split(":")[9]), ["preview", "update", "refresh", "destroy", "detect-drift"]);
-        assert.deepEqual(pulumiDeploymentSubjects("org", "proj", "dev", true).map((subject) => subject.split(":")[9]).slice(-1), ["remediate-drift"]);
+        assert.deepEqual(pulumiDeploymentSubjects("org", "proj", "dev", ["preview", "update"]), ["pulumi:deploy:org:org:project:proj:stack:dev:operation:preview:scope:write", "pulumi:deploy:org:org:project:proj:stack:dev:operation:update:scope:write"]);
         const sids = (images: Parameters<typeof deployPermissions>[0]["images"], databaseInstanceId?: string, watches = false) =>
             deployPermissions({ region: "r", accountId: "1", clusterName: "c", repositoryPrefix: "p", images, databaseInstanceId, watches }).Statement.map((statement) => statement.Sid);
         assert.deepEqual(sids({ kind: "build" }), ["FindTheCluster", "LogInToTheRegistry", "PullThisStacksImages", "PushThisStacksImages"]);

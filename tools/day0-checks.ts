@@ -4,7 +4,8 @@
  * are pure functions of plans, so a test can run them over the real stacks (which must pass) and over a changed plan
  * (which must fail).
  */
-import { computedPlaceholder, lookedUpPlaceholder, ofType, type Plan } from "./mock-engine";
+import { computedPlaceholder, lookedUpPlaceholder, ofType, type Plan, type PlannedResource } from "./mock-engine";
+import { WRITE_ROLE_SCRIPT, WRITE_ROLE_VARIABLE } from "../infra/deployments/names";
 
 export interface Finding {
     check: string;
@@ -101,7 +102,7 @@ export function checkHttpsListeners(plan: Plan): Finding[] {
 export function checkClusterActors(plan: Plan): Finding[] {
     const findings: Finding[] = [];
     const principals = new Set(Object.values(accessEntries(plan)).map((entry) => entry.principalArn));
-    const actors = [["the Pulumi Deployments role", plan.outputs.deploymentsRoleArn], ["the deploy role", plan.outputs.deployRoleArn]] as const;
+    const actors = [["the Pulumi Deployments write role", plan.outputs.deploymentsRoleArn], ["the Pulumi Deployments read role", plan.outputs.deploymentsReadRoleArn], ["the deploy role", plan.outputs.deployRoleArn]] as const;
     for (const [actor, arn] of actors) {
         if (typeof arn !== "string" || !principals.has(arn)) findings.push({ check: "cluster-actors-have-entries", stack: plan.stack, subject: actor, problem: "has no access entry: every Kubernetes call it makes gets 401" });
     }
@@ -152,17 +153,51 @@ export function checkDriftTrusted(plan: Plan): Finding[] {
     const subjects = JSON.stringify(role?.inputs.assumeRolePolicy ?? "");
     return subjects.includes(`:stack:${plan.stack}:operation:detect-drift:`) ? [] : [{
         check: "drift-runs-are-trusted", stack: plan.stack, subject: role?.name ?? String(oidc.roleARN),
-        problem: "the Deployments role does not trust the detect-drift operation of this stack",
+        problem: "the role the Deployments settings name does not trust the detect-drift operation of this stack",
     }];
+}
+
+/**
+ * Credentials follow trust (DESIGN, "Day 0, day 1, day 2"): the role the settings name, which every run takes, never
+ * writes, and the write role that write operations exchange the same token for (tools/deployments-write-role.sh) trusts
+ * no preview and no drift check, or an unreviewed pull request's code would run with it. The exchange must also happen:
+ * the settings name the write role to the script, and the script is the last pre-run command (after `npm ci` and the
+ * plan, which run on the read role whatever the operation).
+ */
+export function checkCredentialsFollowTrust(plan: Plan): Finding[] {
+    const deployments = deploymentsOidc(plan);
+    if (!deployments) return [];
+    const { settings, oidc, context } = deployments;
+    const findings: Finding[] = [];
+    const finding = (subject: string, problem: string) => findings.push({ check: "credentials-follow-trust", stack: plan.stack, subject, problem });
+    const trusted = (candidate: PlannedResource, operation: string) => JSON.stringify(candidate.inputs.assumeRolePolicy ?? "").includes(`:stack:${plan.stack}:operation:${operation}:`);
+    if (oidc.roleARN === plan.outputs.deploymentsRoleArn) finding(settings.name, "every run, pull-request previews included, starts on the write role");
+    const writeArn = context.environmentVariables?.[WRITE_ROLE_VARIABLE];
+    const writeRole = ofType(plan, T.role).find((candidate) => computedPlaceholder(candidate.name, "arn") === writeArn);
+    if (!writeRole) finding(settings.name, `${WRITE_ROLE_VARIABLE} names no role of this stack: write operations cannot take the write role`);
+    for (const operation of ["preview", "detect-drift"]) {
+        if (writeRole && trusted(writeRole, operation)) finding(writeRole.name, `the write role trusts ${operation} runs, which run unreviewed code or only read`);
+    }
+    if (writeRole && !trusted(writeRole, "update")) finding(writeRole.name, "the write role does not trust update runs: merged code cannot deploy");
+    const commands = context.preRunCommands ?? [];
+    if (commands.at(-1) !== `bash ${WRITE_ROLE_SCRIPT}`) finding(settings.name, `the last pre-run command is not \`bash ${WRITE_ROLE_SCRIPT}\`: write operations stay on the read role, or later commands run with the write role`);
+    return findings;
+}
+
+interface OperationContext {
+    oidc?: { aws?: { duration?: string; roleARN?: string } };
+    environmentVariables?: Record<string, string>;
+    preRunCommands?: string[];
 }
 
 /** The stack's Deployments settings, their AWS OIDC settings, and the role those name (when the plan creates it). */
 function deploymentsOidc(plan: Plan) {
     const settings = ofType(plan, T.deploymentSettings)[0];
     if (!settings) return undefined;
-    const oidc = ((settings.inputs.operationContext as { oidc?: { aws?: { duration?: string; roleARN?: string } } } | undefined)?.oidc?.aws) ?? {};
+    const context = (settings.inputs.operationContext ?? {}) as OperationContext;
+    const oidc = context.oidc?.aws ?? {};
     const role = ofType(plan, T.role).find((candidate) => computedPlaceholder(candidate.name, "arn") === oidc.roleARN);
-    return { settings, oidc, role };
+    return { settings, oidc, role, context };
 }
 
 /** Every day-0 check over the plans of all stacks. */
@@ -175,6 +210,7 @@ export function day0Findings(plans: readonly Plan[]): Finding[] {
             ...checkClusterActors(plan),
             ...checkDeploymentsSession(plan),
             ...checkDriftTrusted(plan),
+            ...checkCredentialsFollowTrust(plan),
         ]),
     ];
 }

@@ -25,6 +25,7 @@ import type { PlatformConfig } from "../config";
 import { serviceTrustPolicy, toJson } from "../iam";
 import { SSM_CORE_POLICY_ARN, agentTokenPolicy } from "./policies";
 import { agentUserData } from "./user-data";
+import type { StateSecretVersion } from "../identity/read-only";
 
 export interface DeploymentAgentsArgs {
     /** `<project>-<environment>`: the agents' physical names start with it. */
@@ -59,6 +60,8 @@ export function agentTokenSecretName(namePrefix: string): string {
 export class DeploymentAgents extends pulumi.ComponentResource {
     readonly securityGroupId: pulumi.Output<string>;
     readonly tokenSecretArn: pulumi.Output<string>;
+    /** The secret versions this component wrote: their values are in the stack's state (identity/read-only.ts). */
+    readonly stateSecretVersions: StateSecretVersion[];
     readonly roleArn: pulumi.Output<string>;
 
     constructor(name: string, args: DeploymentAgentsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -73,7 +76,8 @@ export class DeploymentAgents extends pulumi.ComponentResource {
             kmsKeyId: args.secretsKmsKeyArn,
             recoveryWindowInDays: 7,
         }, child);
-        new aws.secretsmanager.SecretVersion(`${name}-token`, { secretId: secret.id, secretString: pulumi.secret(args.poolToken) }, child);
+        const token = new aws.secretsmanager.SecretVersion(`${name}-token`, { secretId: secret.id, secretString: pulumi.secret(args.poolToken) }, child);
+        this.stateSecretVersions = [{ secretArn: token.arn, versionId: token.versionId }];
 
         const role = new aws.iam.Role(`${name}`, {
             name: physical,

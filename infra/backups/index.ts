@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SecureBucket } from "../storage/bucket";
+import type { StateSecretVersion } from "../identity/read-only";
 
 /** The first value of every settings secret: valid JSON with no settings, until its owners write theirs. */
 export const SETTINGS_PLACEHOLDER = "{}";
@@ -30,6 +31,8 @@ export interface BackupsArgs {
 export class Backups extends pulumi.ComponentResource {
     readonly bucketName: pulumi.Output<string>;
     readonly settingsSecretArns: Record<string, pulumi.Output<string>>;
+    /** The secret versions this component wrote: their values are in the stack's state (identity/read-only.ts). */
+    readonly stateSecretVersions: StateSecretVersion[];
 
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:backups:Backups", name, {}, opts);
@@ -41,6 +44,7 @@ export class Backups extends pulumi.ComponentResource {
             protect: args.protect,
         }, { parent: this });
 
+        const versions: StateSecretVersion[] = [];
         this.settingsSecretArns = Object.fromEntries(args.services.map((service) => {
             const secret = new aws.secretsmanager.Secret(`${name}-settings-${service}`, {
                 name: `${args.namePrefix}/${service}/settings`,
@@ -59,13 +63,15 @@ export class Backups extends pulumi.ComponentResource {
             // If it were deleted, the provider's read would drop the resource from the state (terraform-provider-aws,
             // internal/service/secretsmanager/secret_version.go, resourceSecretVersionRead: "not found, removing from
             // state") and the next `pulumi up` would create it again, making `{}` current over the owners' settings.
-            new aws.secretsmanager.SecretVersion(`${name}-settings-${service}`, {
+            const placeholder = new aws.secretsmanager.SecretVersion(`${name}-settings-${service}`, {
                 secretId: secret.id,
                 secretString: SETTINGS_PLACEHOLDER,
                 versionStages: ["AWSCURRENT", SETTINGS_PLACEHOLDER_STAGE],
             }, { parent: this, ignoreChanges: ["secretString", "versionStages"] });
+            versions.push({ secretArn: placeholder.arn, versionId: placeholder.versionId });
             return [service, secret.arn];
         }));
+        this.stateSecretVersions = versions;
         this.bucketName = bucket.bucketName;
         this.registerOutputs({ bucketName: this.bucketName, settingsSecretArns: this.settingsSecretArns });
     }

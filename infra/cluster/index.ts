@@ -37,6 +37,18 @@ export interface ClusterArgs {
      * Kubernetes resource of the stack): in API authentication mode only access entries grant Kubernetes rights.
      */
     adminRoleArns: pulumi.Input<string>[];
+    /**
+     * Roles that read every object of the cluster, Secrets included, and write none: the read role of Pulumi
+     * Deployments, whose previews and drift checks read the stack's Kubernetes objects and Helm releases (Helm keeps a
+     * release in a Secret of its namespace). AmazonEKSAdminViewPolicy is the access policy that lists and views all
+     * resources including Secrets ("Review access policy permissions",
+     * https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html). A preview's server-side dry
+     * run is then forbidden, and the Kubernetes provider falls back to a client-side preview on Forbidden
+     * (pulumi/pulumi-kubernetes provider/pkg/provider/provider.go, Create and Update, at
+     * 94977969d64112b04e19945818a7d5d5f38f631d).
+     * @default []
+     */
+    viewRoleArns?: pulumi.Input<string>[];
     /** The clock the operator's day-0 window is judged by; injected so that tests do not depend on today. */
     now?: Date;
 }
@@ -98,6 +110,10 @@ export class Cluster extends pulumi.ComponentResource {
             principalArn,
             accessPolicies: { admin: { policyArn: ACCESS_POLICY("AmazonEKSClusterAdminPolicy"), accessScope: { type: "cluster" } } },
         }]));
+        const viewEntries = Object.fromEntries((args.viewRoleArns ?? []).map((principalArn, index) => [index === 0 ? "view-deployments" : `view-deployments-${index}`, {
+            principalArn,
+            accessPolicies: { view: { policyArn: ACCESS_POLICY("AmazonEKSAdminViewPolicy"), accessScope: { type: "cluster" } } },
+        }]));
         // Keyed by namespace: one deploy role per namespace (a second one for the same namespace gets its position).
         const namespaceEntries = Object.fromEntries(args.namespaceAccess.map((access, index) => [index === 0 ? `deploy-${access.namespace}` : `deploy-${access.namespace}-${index}`, {
             principalArn: access.roleArn,
@@ -119,7 +135,7 @@ export class Cluster extends pulumi.ComponentResource {
             endpointPublicAccess: endpoint.endpointPublicAccess,
             publicAccessCidrs: endpoint.publicAccessCidrs,
             authenticationMode: eks.AuthenticationMode.Api,
-            accessEntries: { ...adminEntries, ...namespaceEntries },
+            accessEntries: { ...adminEntries, ...viewEntries, ...namespaceEntries },
             encryptionConfigKeyArn: args.secretsKmsKeyArn,
             enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
             skipDefaultNodeGroup: true,

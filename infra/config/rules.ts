@@ -10,6 +10,7 @@ import { parseIpv4Cidr } from "./cidr";
 import { isProduction } from "../topology";
 import { checkWorkloads } from "./rules-workloads";
 import { checkVersions } from "./rules-versions";
+import { RESERVED_VARIABLES } from "../deployments/names";
 
 export type Report = (path: (string | number)[], input: unknown, message: string) => void;
 
@@ -132,6 +133,23 @@ export function checkConsistency(settings: Settings, report: Report): void {
             }
         });
     });
+
+    // IAM role names are unique in an account (CreateRole, EntityAlreadyExists): the stack's own three roles included.
+    const roles: [string[], string][] = [
+        [["identity", "deploymentsRoleName"], settings.identity.deploymentsRoleName],
+        [["identity", "deploymentsReadRoleName"], settings.identity.deploymentsReadRoleName],
+        [["github", "deployRole", "name"], settings.github.deployRole.name],
+    ];
+    roles.forEach(([path, name], index) => {
+        const earlier = roles.slice(0, index).find(([, other]) => other === name);
+        if (earlier) report(path, name, `expected a role name of its own: ${earlier[0].join(".")} names the same role`);
+    });
+
+    for (const name of Object.keys(settings.deployments.environmentVariables)) {
+        if ((RESERVED_VARIABLES as readonly string[]).includes(name)) {
+            report(["deployments", "environmentVariables", name], name, "expected another name: the deployment sets this variable itself (the write role, the GitHub App key, the run's AWS credentials)");
+        }
+    }
 }
 
 /** GitHub allows at most six required reviewers on an environment (teams and users together). */

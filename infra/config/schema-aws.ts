@@ -112,8 +112,10 @@ export const registrySchema = z.strictObject({
 export const identitySchema = z.strictObject({
     /** The Pulumi Cloud organisation: the audience of Pulumi's OIDC tokens. */
     pulumiOrganization: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "expected a Pulumi organisation name"),
-    /** The role Pulumi Deployments assumes to run this stack. */
+    /** The role merged code's update, refresh and destroy of this stack take in Pulumi Deployments (the write role). */
     deploymentsRoleName: iamRoleName,
+    /** The role every Pulumi Deployments run of this stack starts with, and previews and drift checks keep (read-only). */
+    deploymentsReadRoleName: iamRoleName,
 });
 
 export const observabilitySchema = z.strictObject({

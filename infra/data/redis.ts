@@ -11,6 +11,7 @@ import { createAlarms } from "../alarms";
 import type { PlatformConfig } from "../config";
 import { cacheAlarms, cacheMemberIds } from "./alarms";
 import type { DataStoreArgs } from "./postgres";
+import type { StateSecretVersion } from "../identity/read-only";
 
 export interface RedisArgs extends DataStoreArgs {
     settings: PlatformConfig["cache"];
@@ -28,6 +29,8 @@ export class Redis extends pulumi.ComponentResource {
     /** The configuration endpoint in cluster mode, else the primary endpoint. */
     readonly endpoint: pulumi.Output<string>;
     readonly authSecretArn: pulumi.Output<string>;
+    /** The secret versions this component wrote: their values are in the stack's state (identity/read-only.ts). */
+    readonly stateSecretVersions: StateSecretVersion[];
     /** The member clusters (`CacheClusterId`), which ElastiCache's engine metrics are published by. */
     readonly memberClusterIds: string[];
 
@@ -97,7 +100,7 @@ export class Redis extends pulumi.ComponentResource {
             kmsKeyId: args.secretsKmsKeyArn,
             recoveryWindowInDays: 30,
         }, { parent: this, protect: args.protect });
-        new aws.secretsmanager.SecretVersion(`${name}-auth`, {
+        const auth = new aws.secretsmanager.SecretVersion(`${name}-auth`, {
             secretId: secret.id,
             secretString: pulumi.jsonStringify({ token: token.result, host: endpoint, port: PORT, tls: true }),
         }, child);
@@ -108,6 +111,7 @@ export class Redis extends pulumi.ComponentResource {
         this.memberClusterIds = cacheMemberIds(id, cache);
         this.endpoint = endpoint;
         this.authSecretArn = secret.arn;
+        this.stateSecretVersions = [{ secretArn: auth.arn, versionId: auth.versionId }];
         this.registerOutputs({ replicationGroupId: this.replicationGroupId, endpoint: this.endpoint, authSecretArn: this.authSecretArn });
     }
 }

@@ -1,6 +1,7 @@
 /**
  * How Pulumi Deployments runs this stack: previews on pull requests and `pulumi up` on merge to the program's branch
- * (only when files that matter change), AWS credentials through OIDC with the Deployments role, and drift detection on
+ * (only when files that matter change), AWS credentials through OIDC (every run on the read role, the write operations
+ * of merged code on the write role: tools/deployments-write-role.sh), and drift detection on
  * a schedule — remediated automatically only where config allows it (dev); elsewhere drift is reviewed with
  * `pulumi preview`. Each stack owns its own settings.
  */
@@ -9,6 +10,7 @@ import * as service from "@pulumi/pulumiservice";
 import type { PlatformConfig } from "../config";
 import { PRODUCTION_STACK_TAG } from "../../policy/types";
 import { DEPLOYMENTS_SESSION_SECONDS } from "../identity";
+import { WRITE_ROLE_SCRIPT, WRITE_ROLE_VARIABLE, WRITE_SESSION_VARIABLE } from "./names";
 
 export interface PulumiDeploymentsArgs {
     /** The Pulumi Cloud organisation. */
@@ -17,8 +19,10 @@ export interface PulumiDeploymentsArgs {
     stack: string;
     settings: PlatformConfig["deployments"];
     program: PlatformConfig["program"];
-    /** The role the deployment assumes through Pulumi's OIDC provider. */
-    roleArn: pulumi.Input<string>;
+    /** The role every run assumes through Pulumi's OIDC provider: the read role. */
+    readRoleArn: pulumi.Input<string>;
+    /** The role a write operation of merged code exchanges the same token for (tools/deployments-write-role.sh). */
+    writeRoleArn: pulumi.Input<string>;
     /** Whether this stack is production (its environment deploys from the default branch): the policy pack reads it. */
     production: boolean;
     /** How the policy pack treats violations in this stack. */
@@ -27,9 +31,12 @@ export interface PulumiDeploymentsArgs {
     secretEnvironment: Record<string, pulumi.Output<string> | undefined>;
 }
 
-/** Commands run before every deployment: the offline checks gate what reaches the cloud. */
+/**
+ * Commands run before every deployment: the offline checks gate what reaches the cloud, then a write operation takes
+ * the write role. Installing dependencies and planning run on the read role whatever the operation.
+ */
 export function preRunCommands(stack: string): string[] {
-    return ["npm ci", `npm run plan -- --stack ${stack} --policy`];
+    return ["npm ci", `npm run plan -- --stack ${stack} --policy`, `bash ${WRITE_ROLE_SCRIPT}`];
 }
 
 export class PulumiDeployments extends pulumi.ComponentResource {
@@ -65,8 +72,13 @@ export class PulumiDeployments extends pulumi.ComponentResource {
             operationContext: {
                 preRunCommands: preRunCommands(args.stack),
                 // The session lasts as long as the role allows (identity/index.ts): a first `up` outlives one hour.
-                oidc: { aws: { roleARN: args.roleArn, sessionName: `pulumi-deployments-${args.stack}`, duration: `${DEPLOYMENTS_SESSION_SECONDS / 3600}h0m0s` } },
-                environmentVariables: { ...args.settings.environmentVariables, ...secrets },
+                oidc: { aws: { roleARN: args.readRoleArn, sessionName: `pulumi-deployments-${args.stack}`, duration: `${DEPLOYMENTS_SESSION_SECONDS / 3600}h0m0s` } },
+                environmentVariables: {
+                    ...args.settings.environmentVariables,
+                    [WRITE_ROLE_VARIABLE]: args.writeRoleArn,
+                    [WRITE_SESSION_VARIABLE]: String(DEPLOYMENTS_SESSION_SECONDS),
+                    ...secrets,
+                },
                 options: { skipIntermediateDeployments: true },
             },
         }, child);

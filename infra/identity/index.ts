@@ -1,14 +1,16 @@
 /**
  * Identity for automation, without a static key anywhere: the GitHub Actions OIDC provider and this environment's
- * deploy role, trusted by exactly one repository's one environment; and the role Pulumi Deployments assumes through
- * Pulumi's OIDC provider to run this stack. IAM allows one OIDC provider per URL and account, so config says
- * whether this stack creates each provider or trusts the one another stack created.
+ * deploy role, trusted by exactly one repository's one environment; and the two roles Pulumi Deployments assumes
+ * through Pulumi's OIDC provider to run this stack: a read role for every run (previews of pull requests, drift
+ * checks) and a write role that only merged code's operations may take. IAM allows one OIDC provider per URL and
+ * account: the topology says which stack creates each provider and which trust the one another stack created.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { toJson } from "../iam";
-import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, PULUMI_OIDC_HOST, deployPermissions, githubDeployTrust, pulumiDeploymentsTrust } from "./policies";
+import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, PULUMI_OIDC_HOST, deployPermissions, githubDeployTrust, pulumiDeploymentsTrust, pulumiReadOperations, pulumiWriteOperations } from "./policies";
+import { deploymentsReadPermissions, stateSecretReadPermissions, type StateSecretVersion } from "./read-only";
 
 /**
  * How long the roles' sessions may last. A first `pulumi up` creates the cluster, its node groups, a Multi-AZ database
@@ -53,10 +55,19 @@ export interface IdentityArgs {
 export class Identity extends pulumi.ComponentResource {
     readonly deployRoleArn: pulumi.Output<string>;
     readonly deployRoleName: pulumi.Output<string>;
+    /** The write role: only update, refresh, destroy (and remediation where allowed) of merged code may take it. */
     readonly deploymentsRoleArn: pulumi.Output<string>;
+    /** The read role of every Deployments run: the one the stack's DeploymentSettings name. */
+    readonly deploymentsReadRoleArn: pulumi.Output<string>;
+    readonly deploymentsReadRoleName: pulumi.Output<string>;
+
+    private readonly region: string;
+    private readonly logicalName: string;
 
     constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:identity:Identity", name, {}, opts);
+        this.region = args.region;
+        this.logicalName = name;
         const child = { parent: this };
         // IAM keeps one provider per issuer URL and account: the first stack of the account creates it, the others look
         // it up, so a missing one fails their preview with its URL instead of a later EntityAlreadyExists.
@@ -89,23 +100,49 @@ export class Identity extends pulumi.ComponentResource {
         }, child);
 
         const pulumiProviderArn = providerArn(PULUMI_OIDC_HOST, args.identity.pulumiOrganization, "pulumi-oidc", args.createsOidcProviders.pulumi);
+        const pulumiTrust = (operations: readonly string[]) => toJson(pulumiDeploymentsTrust(pulumiProviderArn, args.identity.pulumiOrganization, args.project, args.stack, operations));
         const deploymentsRole = new aws.iam.Role(`${name}-deployments`, {
             name: args.identity.deploymentsRoleName,
-            description: `Pulumi Deployments of ${args.project}/${args.stack}`,
-            assumeRolePolicy: toJson(pulumiDeploymentsTrust(pulumiProviderArn, args.identity.pulumiOrganization, args.project, args.stack, args.driftRemediates)),
+            description: `Pulumi Deployments of ${args.project}/${args.stack}: merged code's update, refresh and destroy`,
+            assumeRolePolicy: pulumiTrust(pulumiWriteOperations(args.driftRemediates)),
             maxSessionDuration: DEPLOYMENTS_SESSION_SECONDS,
         }, child);
-        // This role runs `pulumi up` of the whole stack: it creates IAM roles, KMS keys, clusters and databases, so no
-        // narrower AWS policy would let it do its job. What keeps it safe is its trust: one organisation's deployments of
-        // this one stack, and nothing else.
+        // The write role runs `pulumi up` of the whole stack in an account that holds only this environment: it creates
+        // IAM roles and their policies, KMS keys, the cluster, the database and the cache, so it needs IAM's write
+        // actions, which no narrower managed policy grants without granting the rest (PowerUserAccess excludes IAM). What
+        // keeps it safe is its trust: merged code's write operations of this one stack, and nothing else.
         new aws.iam.RolePolicyAttachment(`${name}-deployments-admin`, {
             role: deploymentsRole.name,
             policyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
         }, child);
 
+        const readRole = new aws.iam.Role(`${name}-pulumi-read`, {
+            name: args.identity.deploymentsReadRoleName,
+            description: `Pulumi Deployments of ${args.project}/${args.stack}: every run starts here; previews and drift checks stay here`,
+            assumeRolePolicy: pulumiTrust(pulumiReadOperations(args.driftRemediates)),
+            maxSessionDuration: DEPLOYMENTS_SESSION_SECONDS,
+        }, child);
+        new aws.iam.RolePolicy(`${name}-pulumi-read`, {
+            role: readRole.id,
+            policy: toJson(deploymentsReadPermissions({ region: args.region })),
+        }, child);
+
         this.deployRoleArn = deployRole.arn;
         this.deployRoleName = deployRole.name;
         this.deploymentsRoleArn = deploymentsRole.arn;
-        this.registerOutputs({ deployRoleArn: this.deployRoleArn, deploymentsRoleArn: this.deploymentsRoleArn });
+        this.deploymentsReadRoleArn = readRole.arn;
+        this.deploymentsReadRoleName = readRole.name;
+        this.registerOutputs({ deployRoleArn: this.deployRoleArn, deploymentsRoleArn: this.deploymentsRoleArn, deploymentsReadRoleArn: this.deploymentsReadRoleArn });
+    }
+
+    /**
+     * Lets the read role read the secret versions the stack wrote, once they all exist: a drift check reads each one
+     * (identity/read-only.ts, stateSecretReadPermissions). Called once, after every component that writes a secret.
+     */
+    grantStateSecretReads(versions: readonly StateSecretVersion[], secretsKeyArn: pulumi.Input<string>): void {
+        new aws.iam.RolePolicy(`${this.logicalName}-pulumi-read-state-secrets`, {
+            role: this.deploymentsReadRoleName,
+            policy: toJson(stateSecretReadPermissions(versions, secretsKeyArn, this.region)),
+        }, { parent: this });
     }
 }

@@ -12,14 +12,31 @@ export const PULUMI_OIDC_HOST = "api.pulumi.com/oidc";
  * The operations a Pulumi Deployments run of a stack presents in its token's subject
  * (`pulumi:deploy:org:<org>:project:<project>:stack:<stack>:operation:<op>:scope:write`; Pulumi docs, "OIDC Setup for
  * Pulumi Deployments", content/docs/deployments/deployments/oidc/_index.md in pulumi/docs). That page lists preview,
- * update, refresh and destroy; Pulumi Cloud's own operation enum (@pulumi/cloud-sdk `PulumiOperation`) adds
- * `detect-drift` and `remediate-drift`, the operations of a drift schedule's runs, and the subject carries the
- * deployment's operation. A scheduled drift check therefore presents `detect-drift`, and an automatic remediation
- * `remediate-drift`: the first is always trusted (drift is checked on every stack), the second only where config lets
- * drift be remediated unseen.
+ * update, refresh and destroy; Pulumi Cloud's own operation enum (@pulumi/cloud-sdk `PulumiOperation`) and the
+ * deployment's `PULUMI_CI_OPERATION` variable (https://www.pulumi.com/docs/deployments/concepts/settings/environment-variables/)
+ * add `detect-drift` and `remediate-drift`, the operations of a drift schedule's runs. Credentials follow trust:
+ * - a preview runs the code of an unreviewed pull request, and a drift check only reads: both stay on the read role;
+ * - update, refresh and destroy run merged code on the program's branch (DeploymentSettings `sourceContext`), and an
+ *   automatic remediation runs it too where config lets drift be remediated unseen: these may take the write role.
  */
-export const PULUMI_OPERATIONS = ["preview", "update", "refresh", "destroy", "detect-drift"] as const;
+export const PULUMI_READ_OPERATIONS = ["preview", "detect-drift"] as const;
+export const PULUMI_WRITE_OPERATIONS = ["update", "refresh", "destroy"] as const;
 export const PULUMI_REMEDIATION = "remediate-drift";
+
+/** The operations that may take the write role of a stack: merged code only. */
+export function pulumiWriteOperations(remediates: boolean): string[] {
+    return [...PULUMI_WRITE_OPERATIONS, ...(remediates ? [PULUMI_REMEDIATION] : [])];
+}
+
+/**
+ * The operations that may take the read role: every operation of the stack. Pulumi Deployments exchanges each run's
+ * token for the role of the stack's settings before anything runs, whatever the operation
+ * (https://www.pulumi.com/docs/deployments/deployments/oidc/aws/), so the settings name the read role and a write
+ * operation then exchanges the same token for the write role (tools/deployments-write-role.sh).
+ */
+export function pulumiReadOperations(remediates: boolean): string[] {
+    return [...PULUMI_READ_OPERATIONS, ...pulumiWriteOperations(remediates)];
+}
 
 /**
  * The claims of GitHub's OIDC subject for this repository's jobs. The repository sets a subject template
@@ -38,8 +55,7 @@ export function githubEnvironmentSubject(repositoryId: pulumi.Input<string | num
 }
 
 /** Pulumi Deployments' subjects of this stack, one per trusted operation. */
-export function pulumiDeploymentSubjects(organization: string, project: string, stack: string, remediates = false): string[] {
-    const operations: string[] = [...PULUMI_OPERATIONS, ...(remediates ? [PULUMI_REMEDIATION] : [])];
+export function pulumiDeploymentSubjects(organization: string, project: string, stack: string, operations: readonly string[]): string[] {
     return operations.map((operation) => `pulumi:deploy:org:${organization}:project:${project}:stack:${stack}:operation:${operation}:scope:write`);
 }
 
@@ -62,9 +78,9 @@ export function githubDeployTrust(providerArn: pulumi.Input<string>, repositoryI
     return webIdentityTrust(providerArn, GITHUB_OIDC_HOST, GITHUB_OIDC_AUDIENCE, [githubEnvironmentSubject(repositoryId, environment)]);
 }
 
-/** The Deployments role trusts exactly this organisation's deployments of this project's stack. */
-export function pulumiDeploymentsTrust(providerArn: pulumi.Input<string>, organization: string, project: string, stack: string, remediates = false): PolicyDocument {
-    return webIdentityTrust(providerArn, PULUMI_OIDC_HOST, organization, pulumiDeploymentSubjects(organization, project, stack, remediates));
+/** A Deployments role trusts exactly this organisation's deployments of this project's stack, for these operations. */
+export function pulumiDeploymentsTrust(providerArn: pulumi.Input<string>, organization: string, project: string, stack: string, operations: readonly string[]): PolicyDocument {
+    return webIdentityTrust(providerArn, PULUMI_OIDC_HOST, organization, pulumiDeploymentSubjects(organization, project, stack, operations));
 }
 
 export interface DeployPermissionsArgs {
