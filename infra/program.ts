@@ -244,6 +244,8 @@ export async function program(): Promise<Record<string, unknown>> {
         subnetCidrs: network.subnetCidrs,
         settingsSecretArns: backups.settingsSecretArns,
         databaseSecretArn: postgres.masterSecretArn,
+        databaseResourceIds: postgres.resourceIds,
+        accountId,
         cacheSecretArn: redis.authSecretArn,
         secretsKmsKeyArn: keys.arns.secrets,
         databaseKmsKeyArn: keys.arns.database,

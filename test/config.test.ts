@@ -117,6 +117,12 @@ describe("config", () => {
         assert.match(error.message, /Pulumi\.yaml: platform:services\.1\.name: got "api"; expected a name no other service has/);
     });
 
+    it("refuses services that use postgres when none of them migrates: nobody would create their database users", async () => {
+        const directory = projectCopy("Pulumi.yaml", (document) => document.deleteIn(["config", "services", "value", 0, "migrationCommand"]));
+        const error = await rejection(plan("dev", { directory }));
+        assert.match(error.message, /Pulumi\.yaml: platform:services: got \["api","worker"\]; expected a migrationCommand on at least one service that uses postgres/);
+    });
+
     it("refuses a licence in the allow-list that is not an SPDX identifier, and admits the ones in ordinary Node trees", async () => {
         const directory = projectCopy("Pulumi.yaml", (document) => document.setIn(["config", "ci", "value", "licenseAllowList", 0], "Apache 2.0"));
         const error = await rejection(plan("dev", { directory }));

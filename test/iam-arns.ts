@@ -27,6 +27,10 @@
  * - Secrets Manager version ids: the ClientRequestToken of the call that wrote the version becomes its VersionId, a
  *   UUID-type value (PutSecretValue API reference, `ClientRequestToken`):
  *   https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
+ * - RDS IAM database user `arn:${Partition}:rds-db:${Region}:${Account}:dbuser:${DbiResourceId}/${DbUserName}` (SAR,
+ *   "Amazon RDS IAM Authentication"), the DbiResourceId being `db-` and upper-case letters and digits (RDS User Guide,
+ *   "Creating and using an IAM policy for IAM database access", whose example is `db-ABCDEFGHIJKL01234`):
+ *   https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
  * - S3 bucket `arn:${Partition}:s3:::${BucketName}`:
  *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
  * - CloudWatch Logs log group `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}`:
@@ -82,6 +86,7 @@ function attributeOf(resource: PlannedResource, attribute: string, { account, re
         case "aws:s3/bucket:Bucket arn": return `arn:aws:s3:::${String(resource.inputs.bucket ?? name)}`;
         case "aws:rds/instance:Instance arn": return `arn:aws:rds:${region}:${account}:db:${name}`;
         case "aws:rds/instance:Instance id": case "aws:rds/instance:Instance identifier": return name;
+        case "aws:rds/instance:Instance resourceId": return `db-${[...digest(`${account} ${name}`).subarray(0, 26)].map((byte) => "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[byte % 36]).join("")}`;
         case "aws:rds/instance:Instance masterUserSecrets[0].secretArn": {
             const secret = `rds!db-${uuidOf(`${account} ${name}`)}`;
             return `arn:aws:secretsmanager:${region}:${account}:secret:${secret}-${secretSuffixOf(`${account} ${secret}`)}`;

@@ -94,7 +94,7 @@ describe("what must stay denied", function () {
                 }
             });
 
-            it("no workload role reads another service's secrets; only services that use postgres read its master secret", async () => {
+            it("no workload role reads another service's secrets; only the migrations read the database's master secret; services connect as their own database users", async () => {
                 const plans = await plansOf();
                 const model = new IamModel(plans);
                 for (const p of plans) {
@@ -109,11 +109,26 @@ describe("what must stay denied", function () {
                         }
                     }
                     assert.notEqual(await read("web", master), "Allowed", "web does not use postgres");
-                    // finding: api and worker (`uses: [postgres]`) read the database's master user secret: the
-                    // application runs as the master user, which can do anything in the instance. Least privilege needs
-                    // an application user of its own (a secret per service) and the master secret for migrations only.
-                    assert.equal(await read("api", master), "Allowed", "finding: api reads the master user secret");
-                    assert.equal(await read("worker", master), "Allowed", "finding: worker reads the master user secret");
+                    // The servers never hold the master password; the migration of api (the one service that migrates
+                    // in the shipped config) reads it to create the schema and the services' users.
+                    assert.notEqual(await read("api", master), "Allowed", "api's servers do not read the master user secret");
+                    assert.notEqual(await read("worker", master), "Allowed", "worker does not read the master user secret");
+                    assert.equal(await read("api-migration", master), "Allowed", "api's migration reads the master user secret");
+                    assert.notEqual(await read("api-migration", arnOf(p, `${prefix}-redis-auth`)), "Allowed", "nor the cache's");
+                    // rds-db:connect names the user on each instance (primary and replicas) by DbiResourceId.
+                    const instances = p.resources.filter((resource) => resource.type === "aws:rds/instance:Instance").map((resource) => arnOf(p, resource.name, "resourceId"));
+                    const { account, region } = placeOf(p);
+                    const connect = async (service: string, user: string, instance: string) =>
+                        (await model.decide(arnOf(p, `${prefix}-workloads-${service}`), "rds-db:connect", `arn:aws:rds-db:${region}:${account}:dbuser:${instance}/${user}`)).decision;
+                    assert.equal(instances.length, p.stack === "prod" ? 2 : 1);
+                    for (const instance of instances) {
+                        assert.equal(await connect("api", "api", instance), "Allowed", `api connects as api to ${instance}`);
+                        assert.equal(await connect("worker", "worker", instance), "Allowed");
+                        assert.notEqual(await connect("api", "worker", instance), "Allowed", "api never connects as worker");
+                        assert.notEqual(await connect("api", "platform_admin", instance), "Allowed", "nor as the master user");
+                        assert.notEqual(await connect("web", "web", instance), "Allowed", "web does not use postgres");
+                        assert.notEqual(await connect("api-migration", "api", instance), "Allowed", "the migration uses the master password, not a token");
+                    }
                     // KMS: the key policies delegate to the account's IAM, so the identity policy decides.
                     // Pods decrypt only through Secrets Manager, which calls KMS on their behalf (kms:ViaService).
                     const viaSecretsManager = { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" };

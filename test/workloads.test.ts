@@ -80,7 +80,7 @@ describe("workloads", () => {
                 assert.deepEqual(hpa.metrics.map((metric) => metric.resource.name), ["cpu", "memory"]);
                 for (const account of ofType(p, "kubernetes:core/v1:ServiceAccount")) assert.equal(account.inputs.automountServiceAccountToken, false);
                 const associations = ofType(p, "aws:eks/podIdentityAssociation:PodIdentityAssociation").filter((association) => association.inputs.namespace === "platform");
-                assert.deepEqual(associations.map((association) => association.inputs.serviceAccount).sort(), ["api", "web", "worker"]);
+                assert.deepEqual(associations.map((association) => association.inputs.serviceAccount).sort(), ["api", "api-migration", "web", "worker"]);
                 const webPolicy = JSON.parse(String(ofType(p, "aws:iam/rolePolicy:RolePolicy").find((policy) => policy.name.endsWith("workloads-web"))!.inputs.policy));
                 assert.deepEqual(webPolicy.Statement[0].Resource, [`[computed: platform-${stack}-backups-settings-web.arn]`], "web reads only its own settings");
             });
@@ -92,8 +92,24 @@ describe("workloads", () => {
                     [["api", `[computed: platform-${stack}-edge-api.arn]`], ["web", `[computed: platform-${stack}-edge-web.arn]`]]);
                 const template = parse((one(p, "kubernetes:core/v1:ConfigMap", "api-migration").inputs.data as { "job.yaml": string })["job.yaml"]);
                 assert.deepEqual(template.spec.template.spec.containers[0].command, ["npm", "run", "migrate"]);
-                assert.equal(template.spec.template.spec.serviceAccountName, "api");
+                assert.equal(template.spec.template.spec.serviceAccountName, "api-migration");
+                assert.equal(template.spec.template.spec.volumes[1].csi.volumeAttributes.secretProviderClass, "api-migration-secrets");
+                assert.deepEqual(template.spec.template.spec.containers[0].env, [{ name: "DATABASE_SERVICE_USERS", value: "api,worker" }]);
                 assert.equal(ofType(p, "kubernetes:core/v1:ConfigMap").filter((map) => map.name.endsWith("-migration")).length, 1);
+            });
+
+            it("connects the servers to PostgreSQL as their own users with IAM tokens; only the migration mounts the master secret", async () => {
+                const p = await realPlan(stack);
+                for (const instance of ofType(p, "aws:rds/instance:Instance")) assert.equal(instance.inputs.iamDatabaseAuthenticationEnabled, true, instance.name);
+                const data = (service: string) => one(p, "kubernetes:core/v1:ConfigMap", `workloads-${service}-config`).inputs.data as Record<string, string>;
+                assert.deepEqual([data("api").DATABASE_USER, data("api").DATABASE_AUTH], ["api", "iam"]);
+                assert.deepEqual([data("worker").DATABASE_USER, data("worker").DATABASE_AUTH], ["worker", "iam"]);
+                assert.equal(data("web").DATABASE_USER, undefined);
+                const objects = (name: string) => (parse(String((one(p, "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", name).inputs.spec as { parameters: { objects: string } }).parameters.objects)) as { objectName: string; objectAlias: string }[]);
+                const master = `[computed: platform-${stack}-postgres.masterUserSecrets[0].secretArn]`;
+                for (const server of ["api-secrets", "worker-secrets", "web-secrets"]) assert.ok(!objects(server).some((object) => object.objectName === master), server);
+                assert.deepEqual(objects("api-migration-secrets").map((object) => object.objectAlias), ["settings", "database"]);
+                assert.equal(objects("api-migration-secrets")[1].objectName, master);
             });
 
             it("denies all traffic but DNS, the load balancer to public services, the stores to their users and declared edges", async () => {
@@ -101,7 +117,8 @@ describe("workloads", () => {
                 const policies = new Map(ofType(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((policy) => [(policy.inputs.metadata as { name: string }).name, policy.inputs.spec as Record<string, unknown>]));
                 assert.deepEqual(policies.get("default-deny"), { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
                 const egressPorts = (name: string) => ((policies.get(name)?.egress ?? []) as { ports: { port: number }[] }[]).flatMap((rule) => rule.ports.map((port) => port.port));
-                assert.deepEqual(egressPorts("api-traffic").sort(), [5432, 6379]);
+                // 80: the node's Pod Identity agent, whose credentials sign api's IAM database token.
+                assert.deepEqual(egressPorts("api-traffic").sort((a, b) => a - b), [80, 5432, 6379]);
                 assert.deepEqual(egressPorts("web-traffic"), [3000], "web reaches api only");
                 const apiIngress = (policies.get("api-traffic")!.ingress as { from: Record<string, unknown>[] }[]);
                 assert.ok(apiIngress.some((rule) => JSON.stringify(rule.from).includes('"app":"web"')));

@@ -17,6 +17,7 @@ const QUOTA_KEYS = [
 
 /** Refuses a quota that cannot hold the worst case of `worstCase` (workloads/sizing.ts), naming the key to raise. */
 export function checkWorkloads(settings: Settings, report: Report): void {
+    checkDatabaseUsers(settings, report);
     const { quota, replicas } = settings.workloads;
     // Blue-green runs two Deployments per service, and both colours can be at their maximum during a switch.
     const colours = settings.github.blueGreen ? 2 : 1;
@@ -39,4 +40,16 @@ export function checkWorkloads(settings: Settings, report: Report): void {
         if (given < total[demandKey]) report(["workloads", "quota", key], quota[key], `expected at least ${format(total[demandKey])} ${why}`);
     }
     if (quota.pods < total.pods) report(["workloads", "quota", "pods"], quota.pods, `expected at least ${total.pods} ${why}`);
+}
+
+/**
+ * The services connect to PostgreSQL as their own users (IAM database authentication), which only the master user can
+ * create: the migrations, the one identity that reads the master secret, create them (docs/kubernetes.md, "Database
+ * users"). Services that use PostgreSQL without any service migrating it would have users nobody creates.
+ */
+function checkDatabaseUsers(settings: Settings, report: Report): void {
+    const users = settings.services.filter((service) => service.uses.includes("postgres"));
+    if (users.length > 0 && !users.some((service) => service.migrationCommand !== undefined)) {
+        report(["services"], users.map((service) => service.name), "expected a migrationCommand on at least one service that uses postgres: the migrations alone hold the master user, which creates the services' database users");
+    }
 }

@@ -1,7 +1,8 @@
 /**
  * PostgreSQL on RDS: encrypted with the database key, the master password created and rotated by RDS in Secrets
- * Manager (never in config, code or state), reachable only from the cluster's nodes over TLS, with Performance
- * Insights, enhanced monitoring, logs in CloudWatch, backups, read replicas and alarms as the stack file says.
+ * Manager (never in config, code or state) and read by the migrations alone, the services connecting as their own users
+ * with IAM database authentication; reachable only from the cluster's nodes over TLS, with Performance Insights,
+ * enhanced monitoring, logs in CloudWatch, backups, read replicas and alarms as the stack file says.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -50,6 +51,12 @@ export class Postgres extends pulumi.ComponentResource {
     readonly securityGroupId: pulumi.Output<string>;
     /** The read replicas' identifiers, by their stable key. */
     readonly replicaIds: Record<string, pulumi.Output<string>>;
+    /**
+     * The DbiResourceId of the primary and of each replica: `rds-db:connect` names a database user by it
+     * (`arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>`, RDS User Guide, "Creating and using an IAM
+     * policy for IAM database access").
+     */
+    readonly resourceIds: pulumi.Output<string>[];
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:data:Postgres", name, {}, opts);
@@ -106,6 +113,11 @@ export class Postgres extends pulumi.ComponentResource {
             autoMinorVersionUpgrade: true,
             copyTagsToSnapshot: true,
             deletionProtection: db.deletionProtection,
+            // The services connect as their own users with an IAM token, never with the master password (RDS User
+            // Guide, "IAM database authentication for MariaDB, MySQL, and PostgreSQL"). A modification of an existing
+            // instance, applied in place; a replica takes the setting of its own (the same page, "Enabling and
+            // disabling IAM database authentication").
+            iamDatabaseAuthenticationEnabled: true,
         };
         const primary = new aws.rds.Instance(`${name}`, {
             ...shared,
@@ -137,16 +149,18 @@ export class Postgres extends pulumi.ComponentResource {
                 // Replicas take no final snapshot: the primary's backups hold the data.
                 skipFinalSnapshot: true,
             }, { parent: this, protect: args.protect, dependsOn: logGroupsOf(`${identifier}-${key}`, key) });
-            return [key, replica.identifier];
+            return [key, replica];
         }));
 
-        createAlarms(this, name, args.namePrefix, args.alarmTopicArn, postgresAlarms({ instanceClass: db.instanceClass, primaryId: primary.identifier, replicaIds: replicas }));
+        const replicaIds = Object.fromEntries(Object.entries(replicas).map(([key, replica]) => [key, replica.identifier]));
+        createAlarms(this, name, args.namePrefix, args.alarmTopicArn, postgresAlarms({ instanceClass: db.instanceClass, primaryId: primary.identifier, replicaIds }));
 
         this.instanceId = primary.identifier;
         this.endpoint = primary.endpoint;
         this.masterSecretArn = primary.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
         this.securityGroupId = securityGroup.id;
-        this.replicaIds = replicas;
+        this.replicaIds = replicaIds;
+        this.resourceIds = [primary.resourceId, ...Object.values(replicas).map((replica) => replica.resourceId)];
         this.registerOutputs({ instanceId: this.instanceId, endpoint: this.endpoint, masterSecretArn: this.masterSecretArn });
     }
 }

@@ -14,7 +14,7 @@ import type { PlatformConfig, ServiceConfig } from "../config";
 import { toJson } from "../iam";
 import { clusterProvider } from "../kubernetes/provider";
 import { jobPod, servicePod, type PodOptions } from "./pods";
-import { MIGRATION_LABELS, PORTS, idleServices, networkPolicies, secretArnsOf, servicePermissions } from "./policies";
+import { MIGRATION_LABELS, PORTS, databaseUserOf, idleServices, networkPolicies, secretArnsOf, servicePermissions, type SecretReader, type ServiceSecrets } from "./policies";
 import { ROLLING_UPDATE } from "./sizing";
 
 export interface WorkloadsArgs {
@@ -34,9 +34,12 @@ export interface WorkloadsArgs {
     targetGroupArns: Record<string, pulumi.Input<string>>;
     /** Subnet blocks: the load balancer sends from the public ones; the data stores live in the database ones. */
     subnetCidrs: { public: readonly string[]; database: readonly string[] };
-    /** Secrets Manager: the settings secret per service, the database master secret, the cache AUTH secret. */
+    /** Secrets Manager: the settings secret per service, the database master secret (migrations only), the cache AUTH secret. */
     settingsSecretArns: Record<string, pulumi.Input<string>>;
     databaseSecretArn: pulumi.Input<string>;
+    /** The database's DbiResourceIds (primary and replicas): services connect as their own users by IAM token. */
+    databaseResourceIds: pulumi.Input<string>[];
+    accountId: pulumi.Input<string>;
     cacheSecretArn: pulumi.Input<string>;
     /** Keys the services need to decrypt those secrets. */
     secretsKmsKeyArn: pulumi.Input<string>;
@@ -124,54 +127,70 @@ export class Workloads extends pulumi.ComponentResource {
             pulumi.log.warn(`service ${idle}: internal, and no service lists it in talksTo, so no network policy admits traffic to its Service`, this);
         }
 
+        /**
+         * One identity in the namespace: a Kubernetes service account bound by Pod Identity to an IAM role of its own,
+         * and the SecretProviderClass that mounts exactly its secrets. The Secrets Store CSI driver over External
+         * Secrets: each pod reads only its own secrets, with its own Pod Identity role, as mounted files; nothing is
+         * copied into a Kubernetes Secret, so nothing lands in etcd.
+         */
+        const podIdentity = (service: ServiceConfig, secrets: ServiceSecrets, reader: SecretReader, labels: Record<string, string>): { serviceAccount: string; secretClass: pulumi.Resource } => {
+            const key = reader === "server" ? service.name : `${service.name}-migration`;
+            const role = new aws.iam.Role(`${name}-${key}`, { name: `${args.namePrefix}-svc-${key}`, assumeRolePolicy: toJson(podIdentityTrust()) }, { parent: this });
+            new aws.iam.RolePolicy(`${name}-${key}`, { role: role.id, policy: toJson(servicePermissions(service, secrets, reader)) }, { parent: this });
+            new aws.eks.PodIdentityAssociation(`${name}-${key}`, { clusterName: args.clusterName, namespace, serviceAccount: key, roleArn: role.arn }, { parent: this });
+            // The Pod Identity webhook adds its own projected token; pods need no Kubernetes API token of their own.
+            new k8s.core.v1.ServiceAccount(`${name}-${key}`, { metadata: metadata(key, labels), automountServiceAccountToken: false }, inNamespace);
+            const secretClass = new k8s.apiextensions.CustomResource(`${name}-${key}-secrets`, {
+                apiVersion: "secrets-store.csi.x-k8s.io/v1",
+                kind: "SecretProviderClass",
+                metadata: metadata(`${key}-secrets`, labels),
+                spec: {
+                    provider: "aws",
+                    parameters: {
+                        region: args.region,
+                        usePodIdentity: "true",
+                        objects: pulumi.all(secretArnsOf(service, secrets, reader).map((secret) => pulumi.output(secret.arn).apply((arn) => ({ objectName: arn, objectAlias: secret.alias }))))
+                            .apply((objects) => stringify(objects)),
+                    },
+                },
+            }, inNamespace);
+            return { serviceAccount: key, secretClass };
+        };
+
+        const databaseUsers = args.services.filter((service) => service.uses.includes("postgres")).map((service) => databaseUserOf(service.name));
         for (const service of args.services) {
             const labels = { app: service.name };
-            const secrets = {
+            const secrets: ServiceSecrets = {
                 settingsSecretArn: args.settingsSecretArns[service.name],
                 databaseSecretArn: args.databaseSecretArn,
                 cacheSecretArn: args.cacheSecretArn,
                 secretsKmsKeyArn: args.secretsKmsKeyArn,
                 databaseKmsKeyArn: args.databaseKmsKeyArn,
+                databaseResourceIds: args.databaseResourceIds,
+                accountId: args.accountId,
                 region: args.region,
             };
-            const role = new aws.iam.Role(`${name}-${service.name}`, { name: `${args.namePrefix}-svc-${service.name}`, assumeRolePolicy: toJson(podIdentityTrust()) }, { parent: this });
-            new aws.iam.RolePolicy(`${name}-${service.name}`, { role: role.id, policy: toJson(servicePermissions(service, secrets)) }, { parent: this });
-            new aws.eks.PodIdentityAssociation(`${name}-${service.name}`, { clusterName: args.clusterName, namespace, serviceAccount: service.name, roleArn: role.arn }, { parent: this });
-
-            // The Pod Identity webhook adds its own projected token; pods need no Kubernetes API token of their own.
-            new k8s.core.v1.ServiceAccount(`${name}-${service.name}`, { metadata: metadata(service.name, labels), automountServiceAccountToken: false }, inNamespace);
+            const server = podIdentity(service, secrets, "server", labels);
+            const usesPostgres = service.uses.includes("postgres");
             const config = new k8s.core.v1.ConfigMap(`${name}-${service.name}-config`, {
                 metadata: metadata(`${service.name}-config`, labels),
                 data: {
                     PORT: String(service.port),
                     APP_ENV: args.namePrefix,
                     SECRETS_DIR: "/mnt/secrets",
-                    ...(service.uses.includes("postgres") ? { DATABASE_HOST: args.databaseEndpoint, DATABASE_PORT: String(PORTS.postgres), DATABASE_SSLMODE: "require" } : {}),
+                    // The servers connect as DATABASE_USER with an IAM token (DATABASE_AUTH=iam, docs/kubernetes.md); the
+                    // migration connects as the master user from its mounted `database` secret and creates that user.
+                    ...(usesPostgres ? { DATABASE_HOST: args.databaseEndpoint, DATABASE_PORT: String(PORTS.postgres), DATABASE_SSLMODE: "require", DATABASE_USER: databaseUserOf(service.name), DATABASE_AUTH: "iam" } : {}),
                     ...(service.uses.includes("redis") ? { REDIS_HOST: args.cacheEndpoint, REDIS_PORT: String(PORTS.redis), REDIS_TLS: "true" } : {}),
                 },
             }, inNamespace);
-            // The Secrets Store CSI driver over External Secrets: each pod reads only its own secrets, with its own Pod
-            // Identity role, as mounted files; nothing is copied into a Kubernetes Secret, so nothing lands in etcd.
-            const secretClass = new k8s.apiextensions.CustomResource(`${name}-${service.name}-secrets`, {
-                apiVersion: "secrets-store.csi.x-k8s.io/v1",
-                kind: "SecretProviderClass",
-                metadata: metadata(`${service.name}-secrets`, labels),
-                spec: {
-                    provider: "aws",
-                    parameters: {
-                        region: args.region,
-                        usePodIdentity: "true",
-                        objects: pulumi.all(secretArnsOf(service, secrets).map((secret) => pulumi.output(secret.arn).apply((arn) => ({ objectName: arn, objectAlias: secret.alias }))))
-                            .apply((objects) => stringify(objects)),
-                    },
-                },
-            }, inNamespace);
+            const secretClass = server.secretClass;
 
             const podOptions = (colour?: string): PodOptions => ({
                 image: pulumi.interpolate`${args.repositoryUrls[service.name]}:bootstrap`,
-                serviceAccountName: service.name,
+                serviceAccountName: server.serviceAccount,
                 configMapName: `${service.name}-config`,
-                secretProviderClass: `${service.name}-secrets`,
+                secretProviderClass: `${server.serviceAccount}-secrets`,
                 labels: colour ? { ...labels, colour } : labels,
             });
             const bounds = args.settings.replicas.services[service.name] ?? args.settings.replicas.default;
@@ -242,7 +261,13 @@ export class Workloads extends pulumi.ComponentResource {
                 // Its pods carry no `app` label, which every Service, disruption budget, Deployment (and so autoscaler)
                 // and ingress policy selects by: a migration pod never receives traffic, never counts towards a budget
                 // or the autoscaler's average, and is never mistaken for a server. Its own egress policy opens the stores.
+                // A migration of a service that uses PostgreSQL runs as an identity of its own, the only one that reads
+                // the database's master user secret.
                 const migrationLabels = MIGRATION_LABELS(service.name);
+                const runner = usesPostgres ? podIdentity(service, secrets, "migration", migrationLabels).serviceAccount : server.serviceAccount;
+                const migrationOptions = { ...podOptions(), serviceAccountName: runner, secretProviderClass: `${runner}-secrets`, labels: migrationLabels };
+                // The users every migration ensures exist with `rds_iam` (docs/kubernetes.md, "Database users").
+                const migrationEnv: Record<string, string> = usesPostgres ? { DATABASE_SERVICE_USERS: databaseUsers.join(",") } : {};
                 const job = pulumi.output(podOptions().image).apply((image: string) => stringify({
                     apiVersion: "batch/v1",
                     kind: "Job",
@@ -251,7 +276,7 @@ export class Workloads extends pulumi.ComponentResource {
                         backoffLimit: 1,
                         activeDeadlineSeconds: 900,
                         ttlSecondsAfterFinished: 86400,
-                        template: { metadata: { labels: migrationLabels }, spec: jobPod(service, { ...podOptions(), labels: migrationLabels, image }, service.migrationCommand!) },
+                        template: { metadata: { labels: migrationLabels }, spec: jobPod(service, { ...migrationOptions, image }, service.migrationCommand!, migrationEnv) },
                     },
                 }));
                 new k8s.core.v1.ConfigMap(`${name}-${service.name}-migration`, {

@@ -79,12 +79,12 @@ export function servicePod(service: ServiceConfig, options: PodOptions): PodSpec
     };
 }
 
-/** A one-off pod that runs a command to completion (the migrations). */
-export function jobPod(service: ServiceConfig, options: PodOptions, command: readonly string[]): PodSpec {
+/** A one-off pod that runs a command to completion (the migrations), with variables of its own beside the ConfigMap's. */
+export function jobPod(service: ServiceConfig, options: PodOptions, command: readonly string[], env: Record<string, string> = {}): PodSpec {
     return {
         ...podBase(options),
         restartPolicy: "Never",
-        containers: [container(service, options, { command: [...command] })],
+        containers: [container(service, options, { command: [...command], ...(Object.keys(env).length > 0 ? { env: Object.entries(env).map(([name, value]) => ({ name, value })) } : {}) })],
     };
 }
 

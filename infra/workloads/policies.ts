@@ -5,6 +5,8 @@ import type { ServiceConfig } from "../config";
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "../iam";
 
 export const PORTS = { postgres: 5432, redis: 6379 } as const;
+/** Where the EKS Pod Identity agent serves credentials on every node (IPv4). */
+export const POD_IDENTITY_AGENT_CIDR = "169.254.170.23/32";
 
 export interface NetworkPolicySpec {
     name: string;
@@ -50,7 +52,8 @@ export function denyAllButDns(): NetworkPolicySpec[] {
 /**
  * Default deny in both directions; DNS for everyone; from the load balancer's subnets to public services; to the data
  * stores for the services that use them; and the service-to-service edges of `talksTo`. Pods need no route to AWS APIs:
- * the CSI driver fetches their secrets on the node, with the pod's own identity.
+ * the CSI driver fetches their secrets on the node, with the pod's own identity, and an IAM database token is signed
+ * locally with credentials from the node's Pod Identity agent.
  */
 export function networkPolicies(services: readonly ServiceConfig[], network: NetworkInputs): NetworkPolicySpec[] {
     const byName = new Map(services.map((service) => [service.name, service]));
@@ -67,6 +70,10 @@ export function networkPolicies(services: readonly ServiceConfig[], network: Net
         for (const store of service.uses) {
             egress.push({ to: network.databaseCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [tcp(PORTS[store])] });
         }
+        // A server of a service that uses PostgreSQL signs its IAM database token with its Pod Identity credentials,
+        // which the EKS Pod Identity agent serves on the node at 169.254.170.23 (EKS User Guide, "Set up the Amazon EKS
+        // Pod Identity Agent"), over HTTP (the SDKs' container credentials URI, http://169.254.170.23/v1/credentials).
+        if (service.uses.includes("postgres")) egress.push({ to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT_CIDR } }], ports: [tcp(80)] });
         for (const peer of service.talksTo) {
             egress.push({ to: [{ podSelector: { matchLabels: { app: peer } } }], ports: [tcp(byName.get(peer)!.port)] });
         }
@@ -97,28 +104,54 @@ export function networkPolicies(services: readonly ServiceConfig[], network: Net
 
 export interface ServiceSecrets {
     settingsSecretArn: pulumi.Input<string>;
+    /** The database's master user secret (RDS manages it): the migrations' alone. */
     databaseSecretArn: pulumi.Input<string>;
     cacheSecretArn: pulumi.Input<string>;
     secretsKmsKeyArn: pulumi.Input<string>;
+    /** The key of the database and its master secret. */
     databaseKmsKeyArn: pulumi.Input<string>;
+    /** The DbiResourceId of the primary and of each replica (data/postgres.ts). */
+    databaseResourceIds: pulumi.Input<string>[];
+    accountId: pulumi.Input<string>;
     /** The region whose Secrets Manager alone may use the keys on the pods' behalf. */
     region: string;
 }
 
-/** The secrets a service may read, by the ARN: its own settings, and the data stores it uses. */
-export function secretArnsOf(service: ServiceConfig, secrets: ServiceSecrets): { arn: pulumi.Input<string>; alias: string }[] {
+/**
+ * The PostgreSQL user a service connects as. Service names are DNS labels (lowercase letters, digits, hyphens);
+ * PostgreSQL's unquoted identifiers take letters, digits and underscores (PostgreSQL documentation, "Identifiers and
+ * Key Words"), so hyphens become underscores.
+ */
+export function databaseUserOf(service: string): string {
+    return service.replace(/-/g, "_");
+}
+
+/** Who reads: a service's long-running servers, or its migration Job. */
+export type SecretReader = "server" | "migration";
+
+/**
+ * The secrets a service may read, by the ARN: its own settings and the cache it uses; its migration reads the
+ * database's master user secret instead of the cache, since migrations create the schema and the service's user.
+ */
+export function secretArnsOf(service: ServiceConfig, secrets: ServiceSecrets, reader: SecretReader = "server"): { arn: pulumi.Input<string>; alias: string }[] {
     return [
         { arn: secrets.settingsSecretArn, alias: "settings" },
-        ...(service.uses.includes("postgres") ? [{ arn: secrets.databaseSecretArn, alias: "database" }] : []),
-        ...(service.uses.includes("redis") ? [{ arn: secrets.cacheSecretArn, alias: "cache" }] : []),
+        ...(reader === "migration" && service.uses.includes("postgres") ? [{ arn: secrets.databaseSecretArn, alias: "database" }] : []),
+        ...(reader === "server" && service.uses.includes("redis") ? [{ arn: secrets.cacheSecretArn, alias: "cache" }] : []),
     ];
 }
 
-/** Exactly what the service's pods need in AWS: read those secrets, decrypt them with the keys that encrypt them. */
-export function servicePermissions(service: ServiceConfig, secrets: ServiceSecrets): PolicyDocument {
-    const keys = [secrets.secretsKmsKeyArn, ...(service.uses.includes("postgres") ? [secrets.databaseKmsKeyArn] : [])];
+/**
+ * Exactly what the service's pods need in AWS: read their secrets, decrypt them with the keys that encrypt them, and
+ * (servers of a service that uses PostgreSQL) connect as the service's own database user with an IAM token:
+ * `rds-db:connect` on `arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>` of the primary and each
+ * replica (RDS User Guide, "Creating and using an IAM policy for IAM database access"). Never the master user.
+ */
+export function servicePermissions(service: ServiceConfig, secrets: ServiceSecrets, reader: SecretReader = "server"): PolicyDocument {
+    const readsMaster = reader === "migration" && service.uses.includes("postgres");
+    const keys = [secrets.secretsKmsKeyArn, ...(readsMaster ? [secrets.databaseKmsKeyArn] : [])];
     const statements: PolicyStatement[] = [
-        { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArnsOf(service, secrets).map((secret) => secret.arn) },
+        { Sid: "ReadOwnSecrets", Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArnsOf(service, secrets, reader).map((secret) => secret.arn) },
         // Only through Secrets Manager: the keys also encrypt other data, which the pods must never decrypt directly
         // (AWS KMS Developer Guide, "kms:ViaService"; the key policy delegates to IAM, so this statement is the limit).
         {
@@ -126,5 +159,11 @@ export function servicePermissions(service: ServiceConfig, secrets: ServiceSecre
             Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${secrets.region}.amazonaws.com` } },
         },
     ];
+    if (reader === "server" && service.uses.includes("postgres")) {
+        statements.push({
+            Sid: "ConnectAsOwnDatabaseUser", Effect: "Allow", Action: "rds-db:connect",
+            Resource: secrets.databaseResourceIds.map((id) => pulumi.interpolate`arn:aws:rds-db:${secrets.region}:${secrets.accountId}:dbuser:${id}/${databaseUserOf(service.name)}`),
+        });
+    }
     return policyDocument(...statements);
 }
