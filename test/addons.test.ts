@@ -89,9 +89,11 @@ describe("cluster add-ons", () => {
                         serviceAccount: account,
                         roleArn: `[computed: ${role.name}.arn]`,
                     });
-                    assert.deepEqual(statements(role.inputs.assumeRolePolicy), [
-                        { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
-                    ]);
+                    // EKS Pod Identity's session tags bind the role to this cluster's one service account (pod-id-role.html).
+                    assert.deepEqual(statements(role.inputs.assumeRolePolicy), [{
+                        Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"],
+                        Condition: { StringEquals: { "aws:RequestTag/eks-cluster-name": `[computed: platform-${stack}-cluster.eksCluster.name]`, "aws:RequestTag/kubernetes-namespace": "kube-system", "aws:RequestTag/kubernetes-service-account": account } },
+                    }]);
                     const path = key === "cluster-autoscaler" ? "rbac.serviceAccount" : "serviceAccount";
                     assert.deepEqual(value(release(p, key), path), { create: true, name: account });
                     assert.ok(release(p, key).options.dependsOn.includes(association.urn));

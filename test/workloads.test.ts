@@ -81,6 +81,12 @@ describe("workloads", () => {
                 for (const account of ofType(p, "kubernetes:core/v1:ServiceAccount")) assert.equal(account.inputs.automountServiceAccountToken, false);
                 const associations = ofType(p, "aws:eks/podIdentityAssociation:PodIdentityAssociation").filter((association) => association.inputs.namespace === "platform");
                 assert.deepEqual(associations.map((association) => association.inputs.serviceAccount).sort(), ["api", "api-migration", "web", "worker"]);
+                // Each role is assumable by its own service account's pods in this cluster's namespace only (session tags).
+                for (const association of associations) {
+                    const role = ofType(p, "aws:iam/role:Role").find((candidate) => `[computed: ${candidate.name}.arn]` === association.inputs.roleArn)!;
+                    const [trust] = (JSON.parse(String(role.inputs.assumeRolePolicy)) as { Statement: { Condition: { StringEquals: Record<string, string> } }[] }).Statement;
+                    assert.deepEqual(trust.Condition.StringEquals, { "aws:RequestTag/eks-cluster-name": association.inputs.clusterName, "aws:RequestTag/kubernetes-namespace": "platform", "aws:RequestTag/kubernetes-service-account": association.inputs.serviceAccount });
+                }
                 const webPolicy = JSON.parse(String(ofType(p, "aws:iam/rolePolicy:RolePolicy").find((policy) => policy.name.endsWith("workloads-web"))!.inputs.policy));
                 assert.deepEqual(webPolicy.Statement[0].Resource, [`[computed: platform-${stack}-backups-settings-web.arn]`], "web reads only its own settings");
             });

@@ -56,7 +56,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
         const child = { parent: this };
 
         const podRole = (key: string, chart: PinnedChart, serviceAccount: string, policy: PolicyDocument): aws.eks.PodIdentityAssociation => {
-            const role = new aws.iam.Role(`${name}-${key}`, { name: `${args.clusterName}-${key}`, assumeRolePolicy: toJson(podIdentityTrust()) }, child);
+            const trust = podIdentityTrust({ clusterName: args.eksClusterName, namespace: chart.namespace, serviceAccount });
+            const role = new aws.iam.Role(`${name}-${key}`, { name: `${args.clusterName}-${key}`, assumeRolePolicy: toJson(trust) }, child);
             new aws.iam.RolePolicy(`${name}-${key}`, { role: role.id, policy: toJson(policy) }, child);
             return new aws.eks.PodIdentityAssociation(`${name}-${key}`, {
                 clusterName: args.eksClusterName,

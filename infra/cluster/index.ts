@@ -56,12 +56,38 @@ export interface ClusterArgs {
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 /** The log groups Container Insights writes the application (container), data plane, host and metric logs to. */
 export const CONTAINER_INSIGHTS_LOGS = ["application", "dataplane", "host", "performance"];
+/** The service accounts of the add-ons that get AWS credentials, as their associations name them. */
+const EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa";
+const CLOUDWATCH_AGENT_SERVICE_ACCOUNT = "cloudwatch-agent";
 const ACCESS_POLICY = (name: string) => `arn:aws:eks::aws:cluster-access-policy/${name}`;
 const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"];
 
-/** The trust of roles that pods assume through EKS Pod Identity. */
-export function podIdentityTrust(): PolicyDocument {
-    return policyDocument({ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] });
+/** Who may assume a Pod Identity role: the pods of one service account, in one namespace where given, of one cluster. */
+export interface PodIdentitySubject {
+    clusterName: pulumi.Input<string>;
+    serviceAccount: string;
+    /** Omitted for EKS add-ons, whose namespace EKS chooses. */
+    namespace?: string;
+}
+
+/**
+ * The trust of a role that pods assume through EKS Pod Identity, bound to exactly one service account of one cluster:
+ * EKS Pod Identity tags the session with `eks-cluster-name`, `kubernetes-namespace` and `kubernetes-service-account`,
+ * and the trust may require them (EKS User Guide, "Create IAM role with trust policy required by EKS Pod Identity",
+ * https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html, and "Enable or disable session tags"). Without
+ * them any association in the account, another environment's cluster in a shared account included, could use the role.
+ */
+export function podIdentityTrust(subject: PodIdentitySubject): PolicyDocument {
+    return policyDocument({
+        Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"],
+        Condition: {
+            StringEquals: {
+                "aws:RequestTag/eks-cluster-name": subject.clusterName,
+                ...(subject.namespace === undefined ? {} : { "aws:RequestTag/kubernetes-namespace": subject.namespace }),
+                "aws:RequestTag/kubernetes-service-account": subject.serviceAccount,
+            },
+        },
+    });
 }
 
 export class Cluster extends pulumi.ComponentResource {
@@ -192,13 +218,13 @@ export class Cluster extends pulumi.ComponentResource {
         }, child);
         const ebsCsiRole = new aws.iam.Role(`${name}-ebs-csi`, {
             name: `${args.clusterName}-ebs-csi`,
-            assumeRolePolicy: toJson(podIdentityTrust()),
+            assumeRolePolicy: toJson(podIdentityTrust({ clusterName: args.clusterName, serviceAccount: EBS_CSI_SERVICE_ACCOUNT })),
             managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
         }, child);
         new aws.eks.Addon(`${name}-ebs-csi-driver`, {
             clusterName: cluster.eksCluster.name,
             addonName: "aws-ebs-csi-driver",
-            podIdentityAssociations: [{ serviceAccount: "ebs-csi-controller-sa", roleArn: ebsCsiRole.arn }],
+            podIdentityAssociations: [{ serviceAccount: EBS_CSI_SERVICE_ACCOUNT, roleArn: ebsCsiRole.arn }],
             resolveConflictsOnUpdate: "OVERWRITE",
         }, { parent: this, dependsOn: [podIdentityAgent, ...afterNodes] });
 
@@ -211,13 +237,13 @@ export class Cluster extends pulumi.ComponentResource {
         }, child));
         const insightsRole = new aws.iam.Role(`${name}-cloudwatch-agent`, {
             name: `${args.clusterName}-cloudwatch-agent`,
-            assumeRolePolicy: toJson(podIdentityTrust()),
+            assumeRolePolicy: toJson(podIdentityTrust({ clusterName: args.clusterName, serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT })),
             managedPolicyArns: ["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"],
         }, child);
         new aws.eks.Addon(`${name}-cloudwatch-observability`, {
             clusterName: cluster.eksCluster.name,
             addonName: "amazon-cloudwatch-observability",
-            podIdentityAssociations: [{ serviceAccount: "cloudwatch-agent", roleArn: insightsRole.arn }],
+            podIdentityAssociations: [{ serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT, roleArn: insightsRole.arn }],
             resolveConflictsOnUpdate: "OVERWRITE",
         }, { parent: this, dependsOn: [podIdentityAgent, ...insightsLogs, ...afterNodes] });
 

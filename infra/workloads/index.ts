@@ -135,7 +135,7 @@ export class Workloads extends pulumi.ComponentResource {
          */
         const podIdentity = (service: ServiceConfig, secrets: ServiceSecrets, reader: SecretReader, labels: Record<string, string>): { serviceAccount: string; secretClass: pulumi.Resource } => {
             const key = reader === "server" ? service.name : `${service.name}-migration`;
-            const role = new aws.iam.Role(`${name}-${key}`, { name: `${args.namePrefix}-svc-${key}`, assumeRolePolicy: toJson(podIdentityTrust()) }, { parent: this });
+            const role = new aws.iam.Role(`${name}-${key}`, { name: `${args.namePrefix}-svc-${key}`, assumeRolePolicy: toJson(podIdentityTrust({ clusterName: args.clusterName, namespace, serviceAccount: key })) }, { parent: this });
             new aws.iam.RolePolicy(`${name}-${key}`, { role: role.id, policy: toJson(servicePermissions(service, secrets, reader)) }, { parent: this });
             new aws.eks.PodIdentityAssociation(`${name}-${key}`, { clusterName: args.clusterName, namespace, serviceAccount: key, roleArn: role.arn }, { parent: this });
             // The Pod Identity webhook adds its own projected token; pods need no Kubernetes API token of their own.
