@@ -9,6 +9,10 @@
 # write role and appends its credentials to /PULUMI_ENV, which carries variables from the pre-run commands into the
 # Pulumi operation (same page, "PULUMI_ENV"). Previews and drift checks keep the read role.
 #
+# `aws` is the AWS CLI v2 of Pulumi Deployments' default executor image, pulumi/pulumi (pulumi/pulumi-docker-containers,
+# docker/pulumi/Dockerfile at 015edcc5cea8c34735a4ff4fcdc123a24c9aa5fd: "AWS v2 cli"); the kubeconfig's
+# `aws eks get-token` needs it too.
+#
 # The gate is not this script: STS checks the token's subject against the write role's trust, which names only the
 # write operations of this stack. A pull request that edits this script still previews with a token whose subject says
 # `operation:preview`, and the write role refuses it.
