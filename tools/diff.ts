@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlanError, type Plan, type PlannedResource } from "./mock-engine";
-import { REPLACEMENT_PROPERTIES, fixedName } from "./replacements";
+import { REPLACEMENT_RULES, STATEFUL, fixedName, forcesReplacement } from "./replacements";
 
 export type PlanResources = Pick<Plan, "resources">;
 
@@ -24,12 +24,13 @@ export interface ResourceChange {
     type: string;
     changes: PropertyChange[];
     /**
-     * Why applying this change fails, when it would: "collision" is a replacement that keeps a fixed physical name
-     * without deleteBeforeReplace (Pulumi creates the new resource first, and the name is taken); "refused" is a
-     * replacement or deletion of a protected resource, which Pulumi refuses to delete
-     * (https://www.pulumi.com/docs/iac/concepts/options/protect/). Absent when the change applies.
+     * Why applying this change fails, or must not apply unreviewed: "refused" is a replacement or deletion of a
+     * protected resource, which Pulumi refuses to delete (https://www.pulumi.com/docs/iac/concepts/options/protect/);
+     * "data-loss" is a replacement of a resource that holds data (`STATEFUL` in tools/replacements.ts: the new one
+     * starts empty); "collision" is a replacement that keeps a fixed physical name without deleteBeforeReplace (Pulumi
+     * creates the new resource first, and the name is taken). Absent when the change applies.
      */
-    failure?: "collision" | "refused";
+    failure?: "collision" | "refused" | "data-loss";
     reason?: string;
 }
 
@@ -38,13 +39,20 @@ export function failuresOf(changes: readonly ResourceChange[]): ResourceChange[]
     return changes.filter((change) => change.failure !== undefined);
 }
 
-function failureOf(kind: ResourceChange["kind"], before: PlannedResource, after: PlannedResource | undefined): Pick<ResourceChange, "failure" | "reason"> {
+function failureOf(kind: ResourceChange["kind"], before: PlannedResource, after: PlannedResource | undefined, changes: readonly PropertyChange[] = []): Pick<ResourceChange, "failure" | "reason"> {
     if ((kind === "replace" || kind === "delete") && before.options.protect) {
         return { failure: "refused", reason: `protected: Pulumi refuses to ${kind} it until protect is removed in a separate update` };
     }
     if (kind !== "replace" || !after) return {};
+    if (STATEFUL[after.type] !== undefined) {
+        return { failure: "data-loss", reason: `it holds ${STATEFUL[after.type]}, which its replacement would not have: follow the path in docs/day2.md ("Stateful resources") instead` };
+    }
+    const entry = REPLACEMENT_RULES[after.type];
     const name = fixedName(after.type, after.inputs);
-    if (name === undefined || name !== fixedName(before.type, before.inputs) || after.options.deleteBeforeReplace) return {};
+    if (name === undefined || name !== fixedName(before.type, before.inputs) || after.options.deleteBeforeReplace || entry?.providerDeletesFirst) return {};
+    // A new scope (another VPC, cluster, namespace) holds the name free for the new resource.
+    const scope = entry?.scope ?? [];
+    if (changes.some((change) => change.forcesReplacement && scope.some((property) => change.path === property || change.path.startsWith(`${property}.`)))) return {};
     return { failure: "collision", reason: `the replacement is created before the old one is deleted and keeps the name ${JSON.stringify(name)}: set deleteBeforeReplace or change the name` };
 }
 
@@ -61,9 +69,8 @@ function differences(before: unknown, after: unknown, path: string): { path: str
 }
 
 function changesOf(before: PlannedResource, after: PlannedResource): PropertyChange[] {
-    const replacing = REPLACEMENT_PROPERTIES[after.type] ?? [];
     return [
-        ...differences(before.inputs, after.inputs, "").map((change) => ({ ...change, forcesReplacement: replacing.includes(change.path.split(/[.[]/)[0]) })),
+        ...differences(before.inputs, after.inputs, "").map((change) => ({ ...change, forcesReplacement: forcesReplacement(after.type, change.path) })),
         ...differences(before.options, after.options, "options").map((change) => ({ ...change, forcesReplacement: false })),
     ];
 }
@@ -81,7 +88,7 @@ export function diffPlans(before: PlanResources, after: PlanResources): Resource
         const changes = changesOf(previous, resource);
         if (changes.length === 0) continue;
         const kind = changes.some((change) => change.forcesReplacement) ? "replace" : "update";
-        result.push({ kind, urn, type: resource.type, changes, ...failureOf(kind, previous, resource) });
+        result.push({ kind, urn, type: resource.type, changes, ...failureOf(kind, previous, resource, changes) });
     }
     for (const [urn, resource] of old) if (!next.has(urn)) result.push({ kind: "delete", urn, type: resource.type, changes: [], ...failureOf("delete", resource, undefined) });
     return result;
