@@ -28,9 +28,10 @@ export interface ResourceChange {
      * protected resource, which Pulumi refuses to delete (https://www.pulumi.com/docs/iac/concepts/options/protect/);
      * "data-loss" is a replacement of a resource that holds data (`STATEFUL` in tools/replacements.ts: the new one
      * starts empty); "collision" is a replacement that keeps a fixed physical name without deleteBeforeReplace (Pulumi
-     * creates the new resource first, and the name is taken). Absent when the change applies.
+     * creates the new resource first, and the name is taken); "rejected" is an update the cloud's API refuses as
+     * written (`rejectionOf`). Absent when the change applies.
      */
-    failure?: "collision" | "refused" | "data-loss";
+    failure?: "collision" | "refused" | "data-loss" | "rejected";
     reason?: string;
 }
 
@@ -43,6 +44,10 @@ function failureOf(kind: ResourceChange["kind"], before: PlannedResource, after:
     if ((kind === "replace" || kind === "delete") && before.options.protect) {
         return { failure: "refused", reason: `protected: Pulumi refuses to ${kind} it until protect is removed in a separate update` };
     }
+    if (kind === "update" && after) {
+        const rejected = rejectionOf(before, after);
+        return rejected === undefined ? {} : { failure: "rejected", reason: rejected };
+    }
     if (kind !== "replace" || !after) return {};
     if (STATEFUL[after.type] !== undefined) {
         return { failure: "data-loss", reason: `it holds ${STATEFUL[after.type]}, which its replacement would not have: follow the path in docs/day2.md ("Stateful resources") instead` };
@@ -54,6 +59,19 @@ function failureOf(kind: ResourceChange["kind"], before: PlannedResource, after:
     const scope = entry?.scope ?? [];
     if (changes.some((change) => change.forcesReplacement && scope.some((property) => change.path === property || change.path.startsWith(`${property}.`)))) return {};
     return { failure: "collision", reason: `the replacement is created before the old one is deleted and keeps the name ${JSON.stringify(name)}: set deleteBeforeReplace or change the name` };
+}
+
+/**
+ * Updates that the provider sends but the cloud refuses. RDS: "Major version upgrades must be allowed when specifying
+ * a value for the EngineVersion parameter that's a different major version than the DB instance's current version"
+ * (ModifyDBInstance, AllowMajorVersionUpgrade: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html).
+ * A read replica that takes no engineVersion of its own is upgraded with its primary and is not checked.
+ */
+export function rejectionOf(before: PlannedResource, after: PlannedResource): string | undefined {
+    if (after.type !== "aws:rds/instance:Instance") return undefined;
+    const major = (resource: PlannedResource) => (typeof resource.inputs.engineVersion === "string" ? resource.inputs.engineVersion.split(".")[0] : undefined);
+    if (major(after) === undefined || major(before) === major(after) || after.inputs.allowMajorVersionUpgrade === true) return undefined;
+    return `engineVersion moves from major ${major(before)} to ${major(after)} without allowMajorVersionUpgrade: RDS refuses the modification (set it, with applyImmediately or a maintenance window, in the same change)`;
 }
 
 /** Paths where two values differ: `a.b[2].c`. Objects are compared key by key, arrays index by index. */
