@@ -33,8 +33,10 @@ const rule = (forcing: readonly string[], source: string, extra: Omit<Replacemen
 
 export const REPLACEMENT_RULES: Readonly<Record<string, ReplacementRule>> = {
     // --- network
-    "aws:ec2/vpc:Vpc": rule(["cidrBlock"], `${TF}/ec2/vpc_.go (CustomizeDiff forces a new VPC when cidr_block changes)`),
-    "aws:ec2/subnet:Subnet": rule(["availabilityZone", "cidrBlock", "vpcId"], `${TF}/ec2/vpc_subnet.go`),
+    // instance_tenancy also forces a new VPC through CustomizeDiff, except dedicated -> default: not modelled.
+    "aws:ec2/vpc:Vpc": rule(["cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"], `${TF}/ec2/vpc_.go @ 0b2fe557fcd2f76a61115fd075cd28fcd2fe050d`),
+    "aws:ec2/subnet:Subnet": rule(["availabilityZone", "availabilityZoneId", "cidrBlock", "ipv6Native", "outpostArn", "vpcId"],
+        `${TF}/ec2/vpc_subnet.go @ 3db496c3ef13bcbf12b401ce6f353c55b76701fa`),
     // Names are unique per VPC: "You can't have two security groups for the same VPC with the same name"
     // (https://docs.aws.amazon.com/goto/WebAPI/ec2/CreateSecurityGroup), so a new VPC cannot collide.
     "aws:ec2/securityGroup:SecurityGroup": rule(["description", "name", "namePrefix", "vpcId"],
