@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { diffPlans, failuresOf, formatDiff, type ResourceChange } from "../tools/diff";
+import { clusterAutoscalerImageTag } from "../infra/addons/charts";
 import { STATEFUL } from "../tools/replacements";
 import { OTHER_OWNERS_EXCEPTIONS } from "./day2-exceptions";
 import { plan, projectCopy, realPlan, withStackValue, type StackName } from "./harness";
@@ -55,6 +56,11 @@ describe("day-2 rehearsals", function () {
         assert.deepEqual([...new Set(others.map((change) => change.type))], ["github:index/repositoryFile:RepositoryFile"]);
         assert.ok(changes.every((change) => change.kind === "update"));
         assertSafe(changes);
+    });
+
+    it("refuses a Kubernetes minor whose Cluster Autoscaler release is not known, naming where to add it", () => {
+        assert.equal(clusterAutoscalerImageTag("1.36"), "v1.36.1");
+        assert.throws(() => clusterAutoscalerImageTag("1.37"), /no Cluster Autoscaler image is known for Kubernetes 1\.37: add its release to CLUSTER_AUTOSCALER_IMAGE_TAGS/);
     });
 
     it("staging node group t3.large -> t4g.large: the group is replaced under a new generated name, nothing collides", async () => {
