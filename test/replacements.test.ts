@@ -60,6 +60,10 @@ describe("replacements: what the diff flags", () => {
         const sg = "aws:ec2/securityGroup:SecurityGroup";
         assert.equal(change(resource(sg, { name: "sg", vpcId: "vpc-1" }), resource(sg, { name: "sg", vpcId: "vpc-2" })).failure, undefined);
         assert.equal(change(resource(sg, { name: "sg", description: "a" }), resource(sg, { name: "sg", description: "b" })).failure, "collision");
+        // A Kubernetes object moved to another namespace is replaced; a named one the provider deletes first anyway.
+        const service = "kubernetes:core/v1:Service";
+        const moved = change(resource(service, { metadata: { name: "api", namespace: "a" } }), resource(service, { metadata: { name: "api", namespace: "b" } }));
+        assert.deepEqual([moved.kind, moved.failure], ["replace", undefined]);
         const group = "pulumiservice:index:PolicyGroup";
         assert.equal(change(resource(group, { name: "g", mode: "audit" }), resource(group, { name: "g", mode: "preventative" })).kind, "replace");
         assert.equal(change(resource(group, { name: "g", mode: "audit" }), resource(group, { name: "g", mode: "preventative" })).failure, undefined);

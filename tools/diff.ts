@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlanError, type Plan, type PlannedResource } from "./mock-engine";
-import { REPLACEMENT_RULES, STATEFUL, fixedName, forcesReplacement } from "./replacements";
+import { STATEFUL, changesScope, fixedName, forcesReplacement, ruleFor } from "./replacements";
 
 export type PlanResources = Pick<Plan, "resources">;
 
@@ -52,12 +52,10 @@ function failureOf(kind: ResourceChange["kind"], before: PlannedResource, after:
     if (STATEFUL[after.type] !== undefined) {
         return { failure: "data-loss", reason: `it holds ${STATEFUL[after.type]}, which its replacement would not have: follow the path in docs/day2.md ("Stateful resources") instead` };
     }
-    const entry = REPLACEMENT_RULES[after.type];
     const name = fixedName(after.type, after.inputs);
-    if (name === undefined || name !== fixedName(before.type, before.inputs) || after.options.deleteBeforeReplace || entry?.providerDeletesFirst) return {};
+    if (name === undefined || name !== fixedName(before.type, before.inputs) || after.options.deleteBeforeReplace || ruleFor(after.type)?.providerDeletesFirst) return {};
     // A new scope (another VPC, cluster, namespace) holds the name free for the new resource.
-    const scope = entry?.scope ?? [];
-    if (changes.some((change) => change.forcesReplacement && scope.some((property) => change.path === property || change.path.startsWith(`${property}.`)))) return {};
+    if (changes.some((change) => change.forcesReplacement && changesScope(after.type, change.path))) return {};
     return { failure: "collision", reason: `the replacement is created before the old one is deleted and keeps the name ${JSON.stringify(name)}: set deleteBeforeReplace or change the name` };
 }
 

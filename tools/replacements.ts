@@ -156,20 +156,43 @@ export const STATEFUL: Readonly<Record<string, string>> = {
 /** Top-level inputs that look like a resource's name: `name`, `bucket`, `identifier`, `...Name`, `...Identifier`, `...Id`. */
 export const NAME_LIKE = /^(name|bucket|identifier)$|Name$|Identifier$|Id$/;
 
-/** Rule lookups, as the diff reads them. */
+/**
+ * Every other Kubernetes object: a new `metadata.name` or `metadata.namespace` replaces it, and the provider deletes a
+ * named object before creating its replacement under the same name and namespace ("Delete before replacement if we are
+ * forced to replace the old object, and the new version of that object MUST have the same name": pulumi/pulumi-kubernetes
+ * provider/pkg/provider/provider.go, Diff, @ 997c0a8899dfd96965fce82b035219c3e08c1de9). Which other fields are immutable
+ * (a Deployment's selector, a Job's template) the provider reads from the Kubernetes schema: not modelled; such a
+ * replacement of a named object is an outage until the new one is ready.
+ */
+const KUBERNETES_OBJECT = rule(["metadata.name", "metadata.namespace"], "pulumi-kubernetes provider.go (above)",
+    { name: "metadata.name", scope: ["metadata.namespace"], providerDeletesFirst: true });
+
+/** The rule for a type: its own, or the Kubernetes objects' one. */
+export function ruleFor(type: string): ReplacementRule | undefined {
+    return REPLACEMENT_RULES[type] ?? (type.startsWith("kubernetes:") ? KUBERNETES_OBJECT : undefined);
+}
+
+/** Rule lookups by type, for the types with a rule of their own. */
 export const REPLACEMENT_PROPERTIES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(Object.entries(REPLACEMENT_RULES).map(([type, entry]) => [type, entry.forcing]));
 export const PHYSICAL_NAME_PROPERTY: Readonly<Record<string, string>> = Object.fromEntries(
     Object.entries(REPLACEMENT_RULES).flatMap(([type, entry]) => (entry.name === undefined ? [] : [[type, entry.name]])));
 
+const under = (path: string, property: string) => path === property || path.startsWith(`${property}.`) || path.startsWith(`${property}[`);
+
 /** Whether a changed property path is one that replaces the resource (`launchTemplate.id` forces, `.version` does not). */
 export function forcesReplacement(type: string, path: string): boolean {
-    return (REPLACEMENT_PROPERTIES[type] ?? []).some((forcing) => path === forcing || path.startsWith(`${forcing}.`) || path.startsWith(`${forcing}[`));
+    return (ruleFor(type)?.forcing ?? []).some((forcing) => under(path, forcing));
+}
+
+/** Whether a changed property path moves the resource's name into another namespace (`scope`). */
+export function changesScope(type: string, path: string): boolean {
+    return (ruleFor(type)?.scope ?? []).some((scope) => under(path, scope));
 }
 
 /** The physical name a resource's inputs fix, or undefined when it is auto-named or only known after a deployment. */
 export function fixedName(type: string, inputs: Record<string, unknown>): string | undefined {
-    const property = PHYSICAL_NAME_PROPERTY[type];
-    const value = property === undefined ? undefined : inputs[property];
+    const property = ruleFor(type)?.name;
+    const value = property?.split(".").reduce<unknown>((object, key) => (object !== null && typeof object === "object" ? (object as Record<string, unknown>)[key] : undefined), inputs);
     // The offline plan writes values only the cloud knows as "[computed: ...]" or "[looked up: ...]".
     return typeof value === "string" && !value.startsWith("[") ? value : undefined;
 }
@@ -179,7 +202,7 @@ export function fixedName(type: string, inputs: Record<string, unknown>): string
  * prefix and its scope. Empty when the resource is auto-named, deletes first, or no such property exists.
  */
 export function collidingProperties(type: string, inputs: Record<string, unknown>, deleteBeforeReplace: boolean): string[] {
-    const entry = REPLACEMENT_RULES[type];
+    const entry = ruleFor(type);
     if (!entry || deleteBeforeReplace || entry.providerDeletesFirst || fixedName(type, inputs) === undefined) return [];
     const exempt = new Set([entry.name, `${entry.name}Prefix`, "namePrefix", ...(entry.scope ?? [])]);
     return entry.forcing.filter((property) => !exempt.has(property));
