@@ -34,3 +34,12 @@ export function createNaming(config: PlatformConfig): Naming {
         }),
     };
 }
+
+/**
+ * The resource option for a resource whose fixed physical name is a contract (an AWS service writes to it, a policy or
+ * a trust names it before it exists): Pulumi replaces create-before-delete by default, and the new resource would take
+ * a name the old one still holds ("already exists"); with this it deletes first
+ * (https://www.pulumi.com/docs/iac/concepts/options/deletebeforereplace/). Each use says what the gap between the
+ * delete and the create costs. Adding it to an existing resource changes only its state, never the cloud.
+ */
+export const NAME_IS_A_CONTRACT = { deleteBeforeReplace: true } as const;

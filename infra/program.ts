@@ -214,6 +214,7 @@ export async function program(): Promise<Record<string, unknown>> {
         region,
         accountId,
         vpcId: network.vpcId,
+        kubernetesVersion: config.cluster.kubernetesVersion,
         clusterReady: cluster.ready,
     }, scoped);
 

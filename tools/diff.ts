@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlanError, type Plan, type PlannedResource } from "./mock-engine";
-import { REPLACEMENT_PROPERTIES, fixedName } from "./replacements";
+import { STATEFUL, changesScope, fixedName, forcesReplacement, ruleFor } from "./replacements";
 
 export type PlanResources = Pick<Plan, "resources">;
 
@@ -24,12 +24,14 @@ export interface ResourceChange {
     type: string;
     changes: PropertyChange[];
     /**
-     * Why applying this change fails, when it would: "collision" is a replacement that keeps a fixed physical name
-     * without deleteBeforeReplace (Pulumi creates the new resource first, and the name is taken); "refused" is a
-     * replacement or deletion of a protected resource, which Pulumi refuses to delete
-     * (https://www.pulumi.com/docs/iac/concepts/options/protect/). Absent when the change applies.
+     * Why applying this change fails, or must not apply unreviewed: "refused" is a replacement or deletion of a
+     * protected resource, which Pulumi refuses to delete (https://www.pulumi.com/docs/iac/concepts/options/protect/);
+     * "data-loss" is a replacement of a resource that holds data (`STATEFUL` in tools/replacements.ts: the new one
+     * starts empty); "collision" is a replacement that keeps a fixed physical name without deleteBeforeReplace (Pulumi
+     * creates the new resource first, and the name is taken); "rejected" is an update the cloud's API refuses as
+     * written (`rejectionOf`). Absent when the change applies.
      */
-    failure?: "collision" | "refused";
+    failure?: "collision" | "refused" | "data-loss" | "rejected";
     reason?: string;
 }
 
@@ -38,14 +40,36 @@ export function failuresOf(changes: readonly ResourceChange[]): ResourceChange[]
     return changes.filter((change) => change.failure !== undefined);
 }
 
-function failureOf(kind: ResourceChange["kind"], before: PlannedResource, after: PlannedResource | undefined): Pick<ResourceChange, "failure" | "reason"> {
+function failureOf(kind: ResourceChange["kind"], before: PlannedResource, after: PlannedResource | undefined, changes: readonly PropertyChange[] = []): Pick<ResourceChange, "failure" | "reason"> {
     if ((kind === "replace" || kind === "delete") && before.options.protect) {
         return { failure: "refused", reason: `protected: Pulumi refuses to ${kind} it until protect is removed in a separate update` };
     }
+    if (kind === "update" && after) {
+        const rejected = rejectionOf(before, after);
+        return rejected === undefined ? {} : { failure: "rejected", reason: rejected };
+    }
     if (kind !== "replace" || !after) return {};
+    if (STATEFUL[after.type] !== undefined) {
+        return { failure: "data-loss", reason: `it holds ${STATEFUL[after.type]}, which its replacement would not have: follow the path in docs/day2.md ("Stateful resources") instead` };
+    }
     const name = fixedName(after.type, after.inputs);
-    if (name === undefined || name !== fixedName(before.type, before.inputs) || after.options.deleteBeforeReplace) return {};
+    if (name === undefined || name !== fixedName(before.type, before.inputs) || after.options.deleteBeforeReplace || ruleFor(after.type)?.providerDeletesFirst) return {};
+    // A new scope (another VPC, cluster, namespace) holds the name free for the new resource.
+    if (changes.some((change) => change.forcesReplacement && changesScope(after.type, change.path))) return {};
     return { failure: "collision", reason: `the replacement is created before the old one is deleted and keeps the name ${JSON.stringify(name)}: set deleteBeforeReplace or change the name` };
+}
+
+/**
+ * Updates that the provider sends but the cloud refuses. RDS: "Major version upgrades must be allowed when specifying
+ * a value for the EngineVersion parameter that's a different major version than the DB instance's current version"
+ * (ModifyDBInstance, AllowMajorVersionUpgrade: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html).
+ * A read replica that takes no engineVersion of its own is upgraded with its primary and is not checked.
+ */
+export function rejectionOf(before: PlannedResource, after: PlannedResource): string | undefined {
+    if (after.type !== "aws:rds/instance:Instance") return undefined;
+    const major = (resource: PlannedResource) => (typeof resource.inputs.engineVersion === "string" ? resource.inputs.engineVersion.split(".")[0] : undefined);
+    if (major(after) === undefined || major(before) === major(after) || after.inputs.allowMajorVersionUpgrade === true) return undefined;
+    return `engineVersion moves from major ${major(before)} to ${major(after)} without allowMajorVersionUpgrade: RDS refuses the modification (set it, with applyImmediately or a maintenance window, in the same change)`;
 }
 
 /** Paths where two values differ: `a.b[2].c`. Objects are compared key by key, arrays index by index. */
@@ -61,9 +85,8 @@ function differences(before: unknown, after: unknown, path: string): { path: str
 }
 
 function changesOf(before: PlannedResource, after: PlannedResource): PropertyChange[] {
-    const replacing = REPLACEMENT_PROPERTIES[after.type] ?? [];
     return [
-        ...differences(before.inputs, after.inputs, "").map((change) => ({ ...change, forcesReplacement: replacing.includes(change.path.split(/[.[]/)[0]) })),
+        ...differences(before.inputs, after.inputs, "").map((change) => ({ ...change, forcesReplacement: forcesReplacement(after.type, change.path) })),
         ...differences(before.options, after.options, "options").map((change) => ({ ...change, forcesReplacement: false })),
     ];
 }
@@ -81,7 +104,7 @@ export function diffPlans(before: PlanResources, after: PlanResources): Resource
         const changes = changesOf(previous, resource);
         if (changes.length === 0) continue;
         const kind = changes.some((change) => change.forcesReplacement) ? "replace" : "update";
-        result.push({ kind, urn, type: resource.type, changes, ...failureOf(kind, previous, resource) });
+        result.push({ kind, urn, type: resource.type, changes, ...failureOf(kind, previous, resource, changes) });
     }
     for (const [urn, resource] of old) if (!next.has(urn)) result.push({ kind: "delete", urn, type: resource.type, changes: [], ...failureOf("delete", resource, undefined) });
     return result;

@@ -131,6 +131,12 @@ const INVOKE_ANSWERS: Record<string, (inputs: Record<string, unknown>) => Record
         arn: lookedUpPlaceholder("aws.iam.getOpenIdConnectProvider", String(inputs.url), "arn"),
         clientIdLists: [lookedUpPlaceholder("aws.iam.getOpenIdConnectProvider", String(inputs.url), "clientIdLists[0]")],
     }),
+    // aws.eks.getAddonVersion: `version`, the add-on version EKS offers for that Kubernetes minor version.
+    "aws:eks/getAddonVersion:getAddonVersion": (inputs) => ({
+        addonName: inputs.addonName,
+        kubernetesVersion: inputs.kubernetesVersion,
+        version: lookedUpPlaceholder("aws.eks.getAddonVersion", `${String(inputs.addonName)}@${String(inputs.kubernetesVersion)}`, "version"),
+    }),
     // github.getRepository by `fullName`: `repoId` (a number in the provider's schema), `name`, `nodeId`.
     "github:index/getRepository:getRepository": (inputs) => ({
         fullName: inputs.fullName,

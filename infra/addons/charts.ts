@@ -60,11 +60,28 @@ export const CHARTS = {
 } as const satisfies Record<string, PinnedChart>;
 
 /**
- * The Cluster Autoscaler's image, the app version of chart 9.59.0. Its minor must be the cluster's Kubernetes minor
- * (the autoscaler's README: "versioning scheme was changed to match Kubernetes minor releases exactly"; only matching
- * pairs are tested): a Kubernetes upgrade in the stack files moves this and the chart together.
+ * The Cluster Autoscaler's image for each Kubernetes minor version the calendar offers. Its minor must be the
+ * cluster's (the autoscaler's README: "versioning scheme was changed to match Kubernetes minor releases exactly"; only
+ * matching pairs are tested), so the image follows `cluster.kubernetesVersion` in the stack file. Read in
+ * kubernetes/autoscaler's release tags, cluster-autoscaler/version/version.go:
+ * - 1.35: v1.35.0, the app version of chart 9.59.0 (tag cluster-autoscaler-1.35.0, commit 25fc5c74f6b0f2382b65f76edc08e15ac9f41da7)
+ * - 1.36: v1.36.1 (tag cluster-autoscaler-1.36.1, commit 35e8a280425c76a4040f57ae0fa232a952c02024, 2026-07-22). No chart
+ *   release carries it yet (the repository's chart is still 9.59.0, app 1.35.0, at 55c37cd5eb550756c5ccc5a89e9068d77797e575,
+ *   2026-08-22): chart 9.59.0 runs it with its image tag overridden; read the chart's changes before that upgrade.
  */
-export const CLUSTER_AUTOSCALER_IMAGE_TAG = "v1.35.0";
+export const CLUSTER_AUTOSCALER_IMAGE_TAGS: Readonly<Record<string, string>> = { "1.35": "v1.35.0", "1.36": "v1.36.1" };
+
+/** The image for a Kubernetes minor version; a minor without a row is refused with what to add. */
+export function clusterAutoscalerImageTag(kubernetesVersion: string): string {
+    const tag = CLUSTER_AUTOSCALER_IMAGE_TAGS[kubernetesVersion];
+    if (tag === undefined) {
+        throw new RangeError(`no Cluster Autoscaler image is known for Kubernetes ${kubernetesVersion}: add its release to CLUSTER_AUTOSCALER_IMAGE_TAGS in infra/addons/charts.ts (kubernetes/autoscaler, tag cluster-autoscaler-${kubernetesVersion}.x)`);
+    }
+    return tag;
+}
+
+/** The image of the stacks' current minor version (test/addons.test.ts compares the rendered release with it). */
+export const CLUSTER_AUTOSCALER_IMAGE_TAG = clusterAutoscalerImageTag("1.35");
 
 /** A chart served from an OCI registry (Helm installs it by its `oci://` reference; there is no index to read). */
 export interface OciChart {

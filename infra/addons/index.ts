@@ -13,6 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podIdentityTrust } from "../cluster";
 import { toJson, type PolicyDocument } from "../iam";
+import { NAME_IS_A_CONTRACT } from "../naming";
 import { clusterProvider } from "../kubernetes/provider";
 import { CHARTS, type PinnedChart } from "./charts";
 import { clusterAutoscalerPolicy, loadBalancerControllerPolicy } from "./policies";
@@ -36,6 +37,8 @@ export interface ClusterAddonsArgs {
     accountId: pulumi.Input<string>;
     /** The cluster's VPC, given to the Load Balancer Controller. */
     vpcId: pulumi.Input<string>;
+    /** The cluster's Kubernetes minor version (`cluster.kubernetesVersion`): the Cluster Autoscaler's image follows it. */
+    kubernetesVersion: string;
     /**
      * What every release waits for (Cluster.ready): nodes to run its pods, cluster DNS for their first lookups, and the
      * Pod Identity agent for their first AWS call. An atomic release that starts earlier times out and rolls back.
@@ -57,7 +60,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
 
         const podRole = (key: string, chart: PinnedChart, serviceAccount: string, policy: PolicyDocument): aws.eks.PodIdentityAssociation => {
             const trust = podIdentityTrust({ clusterName: args.eksClusterName, namespace: chart.namespace, serviceAccount });
-            const role = new aws.iam.Role(`${name}-${key}`, { name: `${args.clusterName}-${key}`, assumeRolePolicy: toJson(trust) }, child);
+            // Named so that policies can name it before it exists. A replacement (a new `path`) deletes first: the
+            // controller's AWS calls fail for the seconds until the new role and its association exist.
+            const role = new aws.iam.Role(`${name}-${key}`, { name: `${args.clusterName}-${key}`, assumeRolePolicy: toJson(trust) }, { ...child, ...NAME_IS_A_CONTRACT });
             new aws.iam.RolePolicy(`${name}-${key}`, { role: role.id, policy: toJson(policy) }, child);
             return new aws.eks.PodIdentityAssociation(`${name}-${key}`, {
                 clusterName: args.eksClusterName,
@@ -92,7 +97,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
         const autoscalerAccount = "cluster-autoscaler";
         const autoscalerIdentity = podRole("cluster-autoscaler", CHARTS.clusterAutoscaler, autoscalerAccount, clusterAutoscalerPolicy(args.clusterName));
         release("cluster-autoscaler", CHARTS.clusterAutoscaler,
-            clusterAutoscalerValues({ clusterName: args.clusterName, region: args.region, serviceAccount: autoscalerAccount }), [autoscalerIdentity]);
+            clusterAutoscalerValues({ clusterName: args.clusterName, region: args.region, serviceAccount: autoscalerAccount, kubernetesVersion: args.kubernetesVersion }), [autoscalerIdentity]);
 
         const csiDriver = release("secrets-store-csi-driver", CHARTS.secretsStoreCsiDriver, secretsStoreCsiDriverValues());
         const awsProvider = release("secrets-store-aws-provider", CHARTS.secretsStoreAwsProvider, secretsStoreAwsProviderValues(args.region), [csiDriver]);

@@ -3,7 +3,7 @@
  * charts.ts); only what differs from a chart's default, or what this platform must not leave to a default, is set.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_AUTOSCALER_IMAGE_TAG } from "./charts";
+import { clusterAutoscalerImageTag } from "./charts";
 
 export type HelmValues = Record<string, unknown>;
 
@@ -57,6 +57,11 @@ export interface ClusterAutoscalerSettings {
     region: string;
     /** The service account the Pod Identity association names. */
     serviceAccount: string;
+    /**
+     * The cluster's Kubernetes minor version: the autoscaler's image follows it (ClusterAddons always passes it).
+     * @default "1.35"
+     */
+    kubernetesVersion?: string;
 }
 
 /**
@@ -69,7 +74,7 @@ export function clusterAutoscalerValues(settings: ClusterAutoscalerSettings): He
         awsRegion: settings.region,
         // Discovers the groups tagged k8s.io/cluster-autoscaler/enabled and k8s.io/cluster-autoscaler/<clusterName>.
         autoDiscovery: { clusterName: settings.clusterName },
-        image: { tag: CLUSTER_AUTOSCALER_IMAGE_TAG },
+        image: { tag: clusterAutoscalerImageTag(settings.kubernetesVersion ?? "1.35") },
         rbac: { serviceAccount: { create: true, name: settings.serviceAccount } },
         extraArgs: {
             // The add-ons' controllers run in kube-system on ordinary nodes, under disruption budgets; with the default

@@ -23,6 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NODE_METADATA_OPTIONS, isGraviton, rootVolume } from "../cluster/nodes";
 import type { PlatformConfig } from "../config";
 import { serviceTrustPolicy, toJson } from "../iam";
+import { NAME_IS_A_CONTRACT } from "../naming";
 import { SSM_CORE_POLICY_ARN, agentTokenPolicy } from "./policies";
 import { agentUserData } from "./user-data";
 import type { StateSecretVersion } from "../identity/read-only";
@@ -67,6 +68,9 @@ export class DeploymentAgents extends pulumi.ComponentResource {
     constructor(name: string, args: DeploymentAgentsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:agents:DeploymentAgents", name, {}, opts);
         const child = { parent: this };
+        // The role, profile, security group, template and group share one name (policies and runbooks name it). Those
+        // with a forcing property besides the name delete first when replaced; what that costs is said at each.
+        const contract = { ...child, ...NAME_IS_A_CONTRACT };
         const physical = `${args.namePrefix}-deployment-agent`;
 
         const tokenSecretName = agentTokenSecretName(args.namePrefix);
@@ -83,10 +87,12 @@ export class DeploymentAgents extends pulumi.ComponentResource {
             name: physical,
             description: "Pulumi Deployments agents: read their pool token; Session Manager. Deployments get their own credentials by OIDC.",
             assumeRolePolicy: toJson(serviceTrustPolicy("ec2.amazonaws.com")),
-        }, child);
+            // Replaced (a new `path`) by deleting first: until the new one exists, agents cannot read their token.
+        }, contract);
         new aws.iam.RolePolicy(`${name}-token`, { role: role.id, policy: toJson(agentTokenPolicy(args.region, secret.arn, args.secretsKmsKeyArn)) }, child);
         new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: SSM_CORE_POLICY_ARN }, child);
-        const profile = new aws.iam.InstanceProfile(`${name}`, { name: physical, role: role.name }, child);
+        // Replaced (a new `path`) by deleting first: new agents cannot launch until the new profile exists.
+        const profile = new aws.iam.InstanceProfile(`${name}`, { name: physical, role: role.name }, contract);
 
         const securityGroup = new aws.ec2.SecurityGroup(`${name}`, {
             name: physical,
@@ -96,7 +102,9 @@ export class DeploymentAgents extends pulumi.ComponentResource {
             // Name resolution through the VPC's Amazon-provided DNS is not filtered by security groups (VPC user guide,
             // https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html; from memory, not re-read offline).
             egress: [{ description: "HTTPS", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
-        }, child);
+            // Replaced (a new description) by deleting first, which EC2 refuses while running agents use the group
+            // (DependencyViolation): the update stops before anything changes; roll the agents first (docs/day2.md).
+        }, contract);
         new aws.vpc.SecurityGroupIngressRule(`${name}-cluster-api`, {
             securityGroupId: args.clusterSecurityGroupId,
             referencedSecurityGroupId: securityGroup.id,
@@ -135,7 +143,9 @@ export class DeploymentAgents extends pulumi.ComponentResource {
             // are not redelivered": https://www.pulumi.com/docs/deployments/deployments/runs/customer-managed-agents/). A new template version reaches
             // the agents when an instance is replaced (docs-runners.md, "Rolling the agents").
             tags: [{ key: "Name", value: physical, propagateAtLaunch: true }],
-        }, child);
+            // Replaced (initial lifecycle hooks) by deleting first: every agent stops before the new group starts its
+            // own, minutes without agents, so that update runs from a laptop, never from an agent (docs/day2.md).
+        }, contract);
 
         this.securityGroupId = securityGroup.id;
         this.tokenSecretArn = secret.arn;

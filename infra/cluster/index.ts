@@ -10,6 +10,7 @@ import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { policyDocument, serviceTrustPolicy, toJson, type PolicyDocument } from "../iam";
+import { NAME_IS_A_CONTRACT } from "../naming";
 import { endpointAccess } from "./endpoint";
 import { NODE_METADATA_OPTIONS, amiTypeFor, rootVolume } from "./nodes";
 
@@ -115,12 +116,17 @@ export class Cluster extends pulumi.ComponentResource {
             name: `/aws/eks/${args.clusterName}/cluster`,
             retentionInDays: args.logRetentionDays,
             kmsKeyId: args.logsKmsKeyArn,
-        }, child);
+            // Replaced (a new log class) only by deleting first: its logs go with it, as they would with any new class,
+            // and what EKS writes in between is lost.
+        }, { ...child, ...NAME_IS_A_CONTRACT });
 
+        // The node, EBS CSI and CloudWatch agent roles are named so that policies can name them before they exist. A
+        // replacement (a new `path`) deletes first: for its seconds, new nodes cannot join and pods cannot get
+        // credentials.
         const nodeRole = new aws.iam.Role(`${name}-nodes`, {
             name: `${args.clusterName}-nodes`,
             assumeRolePolicy: toJson(serviceTrustPolicy("ec2.amazonaws.com")),
-        }, child);
+        }, { ...child, ...NAME_IS_A_CONTRACT });
         const nodePolicies = NODE_POLICIES.map((policy) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${policy}`, {
             role: nodeRole.name,
             policyArn: `arn:aws:iam::aws:policy/${policy}`,
@@ -184,7 +190,13 @@ export class Cluster extends pulumi.ComponentResource {
             }, child);
             return new eks.ManagedNodeGroup(`${name}-${key}`, {
                 cluster,
-                nodeGroupName: `${args.clusterName}-${key}`,
+                // A prefix, not a name: the instance types, AMI type, capacity type and subnets replace a node group
+                // (Terraform AWS provider, eks/node_group.go: ForceNew), and a fixed name would collide with the group
+                // being replaced. With a prefix EKS starts the new group before the old one is drained and deleted.
+                // Nothing refers to the name: the autoscaler discovers groups by tag, workloads by label.
+                nodeGroupNamePrefix: `${args.clusterName}-${key}-`,
+                // The nodes follow the control plane's minor version (UpdateNodegroupVersion, a rolling update in place).
+                version: settings.kubernetesVersion,
                 nodeRoleArn: nodeRole.arn,
                 subnetIds: args.privateSubnetIds,
                 amiType: amiTypeFor(group.instanceTypes),
@@ -199,6 +211,12 @@ export class Cluster extends pulumi.ComponentResource {
         });
         // Add-ons that run Deployments become ACTIVE only once their pods are scheduled: they follow the nodes.
         const afterNodes = nodeGroups;
+        // Each add-on at the version EKS marks default for the cluster's minor version (aws.eks.getAddonVersion with
+        // mostRecent false: "the most recent or default version", @pulumi/aws 7.48.0 eks/getAddonVersion.d.ts; pulumi-eks
+        // does the same for its kube-proxy add-on, nodejs/eks/cluster/cluster.ts at v4.3.0), so a Kubernetes upgrade in the stack file moves
+        // the add-ons with it, after the control plane (they take the cluster's name from it). The default, not the
+        // newest: a new add-on release does not become drift on the next run.
+        const addonVersion = (addonName: string) => aws.eks.getAddonVersionOutput({ addonName, kubernetesVersion: settings.kubernetesVersion, mostRecent: false }, { parent: this }).version;
         // A new cluster already runs a self-managed CoreDNS (pulumi-eks v4.3.0 leaves bootstrapSelfManagedAddons at
         // true, nodejs/eks/cluster/cluster.ts): creating the managed add-on over it conflicts on its fields unless
         // OVERWRITE takes them over ("resolve_conflicts_on_create", Terraform AWS provider, r/eks_addon; EKS User
@@ -206,6 +224,7 @@ export class Cluster extends pulumi.ComponentResource {
         const coredns = new aws.eks.Addon(`${name}-coredns`, {
             clusterName: cluster.eksCluster.name,
             addonName: "coredns",
+            addonVersion: addonVersion("coredns"),
             resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "OVERWRITE",
         }, { parent: this, dependsOn: afterNodes });
@@ -214,16 +233,18 @@ export class Cluster extends pulumi.ComponentResource {
         const podIdentityAgent = new aws.eks.Addon(`${name}-pod-identity-agent`, {
             clusterName: cluster.eksCluster.name,
             addonName: "eks-pod-identity-agent",
+            addonVersion: addonVersion("eks-pod-identity-agent"),
             resolveConflictsOnUpdate: "OVERWRITE",
         }, child);
         const ebsCsiRole = new aws.iam.Role(`${name}-ebs-csi`, {
             name: `${args.clusterName}-ebs-csi`,
             assumeRolePolicy: toJson(podIdentityTrust({ clusterName: args.clusterName, serviceAccount: EBS_CSI_SERVICE_ACCOUNT })),
             managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
-        }, child);
+        }, { ...child, ...NAME_IS_A_CONTRACT });
         new aws.eks.Addon(`${name}-ebs-csi-driver`, {
             clusterName: cluster.eksCluster.name,
             addonName: "aws-ebs-csi-driver",
+            addonVersion: addonVersion("aws-ebs-csi-driver"),
             podIdentityAssociations: [{ serviceAccount: EBS_CSI_SERVICE_ACCOUNT, roleArn: ebsCsiRole.arn }],
             resolveConflictsOnUpdate: "OVERWRITE",
         }, { parent: this, dependsOn: [podIdentityAgent, ...afterNodes] });
@@ -234,15 +255,17 @@ export class Cluster extends pulumi.ComponentResource {
             name: `/aws/containerinsights/${args.clusterName}/${log}`,
             retentionInDays: args.logRetentionDays,
             kmsKeyId: args.logsKmsKeyArn,
-        }, child));
+            // The agent writes to exactly these names: a replacement deletes first, and loses the group's logs.
+        }, { ...child, ...NAME_IS_A_CONTRACT }));
         const insightsRole = new aws.iam.Role(`${name}-cloudwatch-agent`, {
             name: `${args.clusterName}-cloudwatch-agent`,
             assumeRolePolicy: toJson(podIdentityTrust({ clusterName: args.clusterName, serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT })),
             managedPolicyArns: ["arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy"],
-        }, child);
+        }, { ...child, ...NAME_IS_A_CONTRACT });
         new aws.eks.Addon(`${name}-cloudwatch-observability`, {
             clusterName: cluster.eksCluster.name,
             addonName: "amazon-cloudwatch-observability",
+            addonVersion: addonVersion("amazon-cloudwatch-observability"),
             podIdentityAssociations: [{ serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT, roleArn: insightsRole.arn }],
             resolveConflictsOnUpdate: "OVERWRITE",
         }, { parent: this, dependsOn: [podIdentityAgent, ...insightsLogs, ...afterNodes] });

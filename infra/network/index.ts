@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { policyDocument, serviceTrustPolicy, toJson } from "../iam";
+import { NAME_IS_A_CONTRACT } from "../naming";
 import { planSubnets, type SubnetTier } from "./subnets";
 
 export interface NetworkArgs {
@@ -126,11 +127,14 @@ export class Network extends pulumi.ComponentResource {
             name: `/aws/vpc/${args.namePrefix}/flow-logs`,
             retentionInDays: args.logRetentionDays,
             kmsKeyId: args.logsKmsKeyArn,
-        }, child);
+            // A replacement (a new log class) deletes first: the group's flow logs go with it, and the flows of the
+            // seconds in between are not recorded.
+        }, { ...child, ...NAME_IS_A_CONTRACT });
         const flowLogRole = new aws.iam.Role(`${name}-flow-logs`, {
             name: `${args.namePrefix}-vpc-flow-logs`,
             assumeRolePolicy: toJson(serviceTrustPolicy("vpc-flow-logs.amazonaws.com", args.accountId)),
-        }, child);
+            // A replacement (a new `path`) deletes first: flow logs are not delivered until the new role exists.
+        }, { ...child, ...NAME_IS_A_CONTRACT });
         new aws.iam.RolePolicy(`${name}-flow-logs`, {
             role: flowLogRole.id,
             // The actions of AWS's flow-log role (Amazon VPC User Guide, "IAM role for publishing flow logs to CloudWatch

@@ -8,6 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { policyDocument, toJson } from "../iam";
+import { NAME_IS_A_CONTRACT } from "../naming";
 
 export interface AlertingArgs {
     namePrefix: string;
@@ -25,7 +26,10 @@ export class Alerting extends pulumi.ComponentResource {
     constructor(name: string, args: AlertingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:observability:Alerting", name, {}, opts);
         const child = { parent: this };
-        const topic = new aws.sns.Topic(`${name}`, { name: `${args.namePrefix}-alarms`, kmsMasterKeyId: args.kmsKeyArn }, child);
+        // Named so that its policy and runbooks can name it. A replacement (FIFO or not) deletes first: alarms raised in
+        // the seconds before the new topic exists notify no one, and the subscriptions are made again (email ones
+        // wait for their confirmation).
+        const topic = new aws.sns.Topic(`${name}`, { name: `${args.namePrefix}-alarms`, kmsMasterKeyId: args.kmsKeyArn }, { ...child, ...NAME_IS_A_CONTRACT });
         new aws.sns.TopicPolicy(`${name}`, {
             arn: topic.arn,
             policy: toJson(policyDocument({
