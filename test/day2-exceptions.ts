@@ -18,39 +18,9 @@ export interface OtherOwnersException {
 
 export const OTHER_OWNERS_EXCEPTIONS: readonly OtherOwnersException[] = [
     {
-        component: "platform:data:Postgres", type: "aws:ec2/securityGroup:SecurityGroup", check: "collision",
-        why: "name platform-<env>-postgres is fixed and `description` is ForceNew",
-        fix: "deleteBeforeReplace: true (EC2 refuses to delete it while the database's interfaces use it, so a description change stops before anything changes; keep the description constant)",
-    },
-    {
-        component: "platform:data:Redis", type: "aws:ec2/securityGroup:SecurityGroup", check: "collision",
-        why: "name platform-<env>-redis is fixed and `description` is ForceNew",
-        fix: "deleteBeforeReplace: true (as for the database's group)",
-    },
-    {
         component: "platform:data:Postgres", type: "aws:rds/parameterGroup:ParameterGroup", check: "collision",
         why: "`family` and `description` are ForceNew; the name carries the major version, so a family change takes a new name, but a description change keeps it",
         fix: "keep the description constant, or put a hash of it in the name; not deleteBeforeReplace (RDS refuses to delete a parameter group in use)",
-    },
-    {
-        component: "platform:data:Postgres", type: "aws:iam/role:Role", check: "collision",
-        why: "the enhanced-monitoring role's name is fixed and `path` is ForceNew",
-        fix: "deleteBeforeReplace: true (enhanced monitoring pauses for the seconds the role is absent)",
-    },
-    {
-        component: "platform:data:Postgres", type: "aws:cloudwatch/logGroup:LogGroup", check: "collision",
-        why: "RDS writes to /aws/rds/instance/<id>/<log> (a contract) and `logGroupClass` is ForceNew",
-        fix: "deleteBeforeReplace: true (the group's logs go with it, as with any class change)",
-    },
-    {
-        component: "platform:data:Redis", type: "aws:cloudwatch/logGroup:LogGroup", check: "collision",
-        why: "ElastiCache delivers to the fixed name and `logGroupClass` is ForceNew",
-        fix: "deleteBeforeReplace: true",
-    },
-    {
-        component: "platform:data:Postgres", type: "aws:rds/instance:Instance", check: "rejected",
-        why: "a major engineVersion change (rehearsal PostgreSQL 17 -> 18) without allowMajorVersionUpgrade: ModifyDBInstance refuses it",
-        fix: "allowMajorVersionUpgrade: true on the primary (no outage by itself: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html), and decide applyImmediately (without it the upgrade waits for the maintenance window)",
     },
     {
         component: "platform:edge:Edge", type: "aws:ec2/securityGroup:SecurityGroup", check: "collision",
@@ -78,23 +48,8 @@ export const OTHER_OWNERS_EXCEPTIONS: readonly OtherOwnersException[] = [
         fix: "deleteBeforeReplace: true",
     },
     {
-        component: "platform:identity:Identity", type: "aws:iam/role:Role", check: "collision",
-        why: "the deploy and Deployments roles are named (their ARNs are in GitHub variables and trusts) and `path` is ForceNew",
-        fix: "deleteBeforeReplace: true (a run that assumes the role in those seconds fails; run it between deployments)",
-    },
-    {
-        component: "platform:workloads:Workloads", type: "aws:iam/role:Role", check: "collision",
-        why: "each service's role is named and `path` is ForceNew",
-        fix: "deleteBeforeReplace: true (the service's pods get no new credentials for those seconds)",
-    },
-    {
         component: "platform:github:Repository", type: "github:index/repository:Repository", check: "collision",
         why: "the repository's name is its identity; fork/sourceOwner/sourceRepo force a new one",
         fix: "none needed beyond `protect` (already set in prod): never change those properties; noted so that a change shows",
-    },
-    {
-        component: "platform:deployments:PulumiDeployments", type: "pulumiservice:index:StackTag", check: "collision",
-        why: "every StackTag input is replaceOnChanges, so a new `value` replaces the tag under the same name",
-        fix: "deleteBeforeReplace: true (the stack carries no production tag for a moment)",
     },
 ];

@@ -5,7 +5,7 @@
  * the diff reports: none, or exactly those test/day2-exceptions.ts lists for their owners to fix.
  */
 import assert from "node:assert/strict";
-import { diffPlans, failuresOf, formatDiff, type ResourceChange } from "../tools/diff";
+import { diffPlans, failuresOf, formatDiff, rejectionOf, type ResourceChange } from "../tools/diff";
 import { clusterAutoscalerImageTag } from "../infra/addons/charts";
 import { STATEFUL } from "../tools/replacements";
 import { OTHER_OWNERS_EXCEPTIONS } from "./day2-exceptions";
@@ -87,9 +87,13 @@ describe("day-2 rehearsals", function () {
         // for PostgreSQL upgrade"): the replica takes no engineVersion of its own, only the new family's group.
         assert.equal(replica.kind, "update");
         assert.deepEqual(paths(replica), ["parameterGroupName"]);
-        // Refused by RDS while infra/data sets no allowMajorVersionUpgrade (listed in test/day2-exceptions.ts until it does).
-        const pending = OTHER_OWNERS_EXCEPTIONS.some((entry) => entry.check === "rejected" && entry.type === "aws:rds/instance:Instance");
-        assert.equal(primary.failure, pending ? "rejected" : undefined, pending ? "allowMajorVersionUpgrade is set now: remove its entry from test/day2-exceptions.ts" : "");
+        // RDS refuses a major version change without allowMajorVersionUpgrade, which the primary carries.
+        assert.equal(primary.failure, undefined);
+        const current = (await realPlan("prod")).resources.find((resource) => resource.type === "aws:rds/instance:Instance" && resource.inputs.identifier === "platform-prod-postgres")!;
+        assert.equal(current.inputs.allowMajorVersionUpgrade, true);
+        const upgraded = { ...current, inputs: { ...current.inputs, engineVersion: "18" } };
+        assert.equal(rejectionOf(current, upgraded), undefined);
+        assert.match(String(rejectionOf(current, { ...upgraded, inputs: { ...upgraded.inputs, allowMajorVersionUpgrade: false } })), /without allowMajorVersionUpgrade/);
         assertSafe(changes);
     });
 

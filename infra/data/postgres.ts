@@ -10,6 +10,7 @@ import { createAlarms } from "../alarms";
 import type { PlatformConfig } from "../config";
 import { serviceTrustPolicy, toJson } from "../iam";
 import { postgresAlarms } from "./alarms";
+import { NAME_IS_A_CONTRACT } from "../naming";
 
 /** What both data stores share: where they live, who may reach them, where they report. */
 export interface DataStoreArgs {
@@ -72,7 +73,9 @@ export class Postgres extends pulumi.ComponentResource {
             vpcId: args.vpcId,
             ingress: [{ description: "PostgreSQL from the nodes", protocol: "tcp", fromPort: PORT, toPort: PORT, securityGroups: [args.clientSecurityGroupId] }],
             egress: [],
-        }, child);
+            // Deletes first on a replacement: EC2 refuses to delete a group the database's interfaces use
+            // (DependencyViolation), so a replacing change stops before anything changes instead of colliding.
+        }, { ...child, ...NAME_IS_A_CONTRACT });
         const parameters = new aws.rds.ParameterGroup(`${name}`, {
             name: `${identifier}-${major}`,
             family: `postgres${major}`,
@@ -90,12 +93,14 @@ export class Postgres extends pulumi.ComponentResource {
             // Monitoring", shows aws:SourceAccount in this role's trust).
             assumeRolePolicy: toJson(serviceTrustPolicy("monitoring.rds.amazonaws.com", args.accountId)),
             managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"],
-        }, child);
+            // Enhanced monitoring pauses for the seconds between the delete and the create of a replacement.
+        }, { ...child, ...NAME_IS_A_CONTRACT });
         const logGroupsOf = (instance: string, key: string) => LOG_EXPORTS.map((log) => new aws.cloudwatch.LogGroup(`${name}-${key}-${log}`, {
             name: `/aws/rds/instance/${instance}/${log}`,
             retentionInDays: args.logRetentionDays,
             kmsKeyId: args.logsKmsKeyArn,
-        }, child));
+            // RDS writes to exactly this name: a replacement deletes first, and the group's logs go with it.
+        }, { ...child, ...NAME_IS_A_CONTRACT }));
 
         const shared = {
             instanceClass: db.instanceClass,
@@ -124,6 +129,11 @@ export class Postgres extends pulumi.ComponentResource {
             identifier,
             engine: "postgres",
             engineVersion: db.engineVersion,
+            // A major version change (database.engineVersion 17 -> 18) is refused by ModifyDBInstance without it
+            // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html,
+            // AllowMajorVersionUpgrade); by itself it changes nothing. The upgrade then runs in the maintenance window
+            // (no applyImmediately: an instance class change would reboot at once too); docs/day2.md has the runbook.
+            allowMajorVersionUpgrade: true,
             storageType: "gp3",
             allocatedStorage: db.allocatedStorageGiB,
             maxAllocatedStorage: db.maxAllocatedStorageGiB,

@@ -12,6 +12,7 @@ import type { PlatformConfig } from "../config";
 import { cacheAlarms, cacheMemberIds } from "./alarms";
 import type { DataStoreArgs } from "./postgres";
 import type { StateSecretVersion } from "../identity/read-only";
+import { NAME_IS_A_CONTRACT } from "../naming";
 
 export interface RedisArgs extends DataStoreArgs {
     settings: PlatformConfig["cache"];
@@ -50,7 +51,8 @@ export class Redis extends pulumi.ComponentResource {
             vpcId: args.vpcId,
             ingress: [{ description: `${cache.engine} from the nodes`, protocol: "tcp", fromPort: PORT, toPort: PORT, securityGroups: [args.clientSecurityGroupId] }],
             egress: [],
-        }, child);
+            // Deletes first on a replacement: EC2 refuses while the cache's interfaces use it, so nothing collides.
+        }, { ...child, ...NAME_IS_A_CONTRACT });
         // ElastiCache AUTH tokens: 16 to 128 printable characters, none of `@`, `"` or `/`.
         const token = new random.RandomPassword(`${name}-auth`, { length: 64, special: true, overrideSpecial: "!&#$^<>-" }, child);
         const logGroups = LOG_TYPES.map((logType) => ({
@@ -59,7 +61,8 @@ export class Redis extends pulumi.ComponentResource {
                 name: `/aws/elasticache/${id}/${logType}`,
                 retentionInDays: args.logRetentionDays,
                 kmsKeyId: args.logsKmsKeyArn,
-            }, child),
+                // ElastiCache delivers to exactly this name: a replacement deletes first, and its logs go with it.
+            }, { ...child, ...NAME_IS_A_CONTRACT }),
         }));
 
         const group = new aws.elasticache.ReplicationGroup(`${name}`, {

@@ -10,6 +10,7 @@ import * as service from "@pulumi/pulumiservice";
 import type { PlatformConfig } from "../config";
 import { PRODUCTION_STACK_TAG } from "../../policy/types";
 import { DEPLOYMENTS_SESSION_SECONDS } from "../identity";
+import { NAME_IS_A_CONTRACT } from "../naming";
 import { WRITE_ROLE_SCRIPT, WRITE_ROLE_VARIABLE, WRITE_SESSION_VARIABLE } from "./names";
 
 export interface PulumiDeploymentsArgs {
@@ -90,7 +91,9 @@ export class PulumiDeployments extends pulumi.ComponentResource {
         }, child);
 
         // The policy pack's production-only rules learn in Pulumi Cloud that this stack is production from this tag.
-        new service.StackTag(`${name}-production-tag`, { ...target, name: PRODUCTION_STACK_TAG, value: String(args.production) }, child);
+        // Every StackTag input replaces it; the name is the tag's identity, so a new value deletes first (the stack carries
+        // no production tag for a moment).
+        new service.StackTag(`${name}-production-tag`, { ...target, name: PRODUCTION_STACK_TAG, value: String(args.production) }, { ...child, ...NAME_IS_A_CONTRACT });
 
         // The published policy pack (`pulumi policy publish <org>` run in policy/, name "platform") applied to this stack alone:
         // blocking where enforcement is mandatory, reporting elsewhere.

@@ -9,6 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { toJson } from "../iam";
+import { NAME_IS_A_CONTRACT } from "../naming";
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, PULUMI_OIDC_HOST, deployPermissions, githubDeployTrust, pulumiDeploymentsTrust, pulumiReadOperations, pulumiWriteOperations } from "./policies";
 import { deploymentsReadPermissions, stateSecretReadPermissions, type StateSecretVersion } from "./read-only";
 
@@ -52,6 +53,9 @@ export interface IdentityArgs {
     databaseInstanceId?: string;
 }
 
+// Every role here is named: its ARN is in GitHub variables, the Deployments settings and trusts before it exists. A
+// replacement (a new `path`) deletes first: a job or deployment that assumes the role in those seconds fails, so run it
+// between deployments.
 export class Identity extends pulumi.ComponentResource {
     readonly deployRoleArn: pulumi.Output<string>;
     readonly deployRoleName: pulumi.Output<string>;
@@ -85,7 +89,7 @@ export class Identity extends pulumi.ComponentResource {
             description: `GitHub Actions deployments to ${args.github.environment} (${args.repository.owner}/${args.repository.name})`,
             assumeRolePolicy: toJson(githubDeployTrust(githubProviderArn, args.repositoryId, args.github.environment)),
             maxSessionDuration: DEPLOY_SESSION_SECONDS,
-        }, child);
+        }, { ...child, ...NAME_IS_A_CONTRACT });
         new aws.iam.RolePolicy(`${name}-deploy`, {
             role: deployRole.id,
             policy: toJson(deployPermissions({
@@ -106,7 +110,7 @@ export class Identity extends pulumi.ComponentResource {
             description: `Pulumi Deployments of ${args.project}/${args.stack}: merged code's update, refresh and destroy`,
             assumeRolePolicy: pulumiTrust(pulumiWriteOperations(args.driftRemediates)),
             maxSessionDuration: DEPLOYMENTS_SESSION_SECONDS,
-        }, child);
+        }, { ...child, ...NAME_IS_A_CONTRACT });
         // The write role runs `pulumi up` of the whole stack in an account that holds only this environment: it creates
         // IAM roles and their policies, KMS keys, the cluster, the database and the cache, so it needs IAM's write
         // actions, which no narrower managed policy grants without granting the rest (PowerUserAccess excludes IAM). What
@@ -121,7 +125,7 @@ export class Identity extends pulumi.ComponentResource {
             description: `Pulumi Deployments of ${args.project}/${args.stack}: every run starts here; previews and drift checks stay here`,
             assumeRolePolicy: pulumiTrust(pulumiReadOperations(args.driftRemediates)),
             maxSessionDuration: DEPLOYMENTS_SESSION_SECONDS,
-        }, child);
+        }, { ...child, ...NAME_IS_A_CONTRACT });
         new aws.iam.RolePolicy(`${name}-pulumi-read`, {
             role: readRole.id,
             policy: toJson(deploymentsReadPermissions({ region: args.region })),

@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { podIdentityTrust } from "../cluster";
+import { NAME_IS_A_CONTRACT } from "../naming";
 import type { PlatformConfig, ServiceConfig } from "../config";
 import { toJson } from "../iam";
 import { clusterProvider } from "../kubernetes/provider";
@@ -135,7 +136,9 @@ export class Workloads extends pulumi.ComponentResource {
          */
         const podIdentity = (service: ServiceConfig, secrets: ServiceSecrets, reader: SecretReader, labels: Record<string, string>): { serviceAccount: string; secretClass: pulumi.Resource } => {
             const key = reader === "server" ? service.name : `${service.name}-migration`;
-            const role = new aws.iam.Role(`${name}-${key}`, { name: `${args.namePrefix}-svc-${key}`, assumeRolePolicy: toJson(podIdentityTrust({ clusterName: args.clusterName, namespace, serviceAccount: key })) }, { parent: this });
+            const role = new aws.iam.Role(`${name}-${key}`, { name: `${args.namePrefix}-svc-${key}`, assumeRolePolicy: toJson(podIdentityTrust({ clusterName: args.clusterName, namespace, serviceAccount: key })) },
+                // Named (`<prefix>-svc-<key>`); a replacement deletes first: the pods get no new credentials for those seconds.
+                { parent: this, ...NAME_IS_A_CONTRACT });
             new aws.iam.RolePolicy(`${name}-${key}`, { role: role.id, policy: toJson(servicePermissions(service, secrets, reader)) }, { parent: this });
             new aws.eks.PodIdentityAssociation(`${name}-${key}`, { clusterName: args.clusterName, namespace, serviceAccount: key, roleArn: role.arn }, { parent: this });
             // The Pod Identity webhook adds its own projected token; pods need no Kubernetes API token of their own.
