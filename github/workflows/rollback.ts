@@ -4,7 +4,8 @@
  * rollback waits for production's reviewers and every job reads only its own environment's variables; each runs on the
  * runner scale set in its environment's cluster. "The previous release" is the one the environment's last successful
  * deploy before the current one deployed (its digests artifact), put on the idle colour (blue-green) or the Deployment,
- * smoke-tested, then switched to. Then an incident issue says why and what was done.
+ * smoke-tested, then switched to: a public service's traffic by the listener rule's weights (all of it at once), then
+ * the Service's selector. Then an incident issue says why and what was done.
  *
  * Refs: an environment's deployment branch policy is checked against the ref the run is on, and development and
  * staging admit only their own branches (github/environment.ts). Rather than admit the default branch there too (every
@@ -13,7 +14,8 @@
  * there, and a dispatch on any other ref is sent again, with the same inputs, to the environment's branch.
  */
 import type { PlatformConfig, ServiceConfig } from "../../infra/config";
-import { RUN_URL, clusterJobEnv, clusterRunner, clusterSteps, deployWorkflowFile, reportSteps, smokeTestMinutes } from "./deploy";
+import { SHIFT } from "./canary-scripts";
+import { RUN_URL, clusterJobEnv, clusterRunner, clusterSteps, deployWorkflowFile, reportSteps, smokeTestMinutes, weightEnv } from "./deploy";
 import { defineWorkflow, type Job, type Step, type Workflow } from "./model";
 import { VARIABLES, deployedImagesArtifact } from "./names";
 import { SWITCH } from "./release-scripts";
@@ -49,6 +51,7 @@ function serviceSteps(service: ServiceConfig, blueGreen: boolean): Step[] {
                 REPOSITORY: `\${{ vars.${VARIABLES.repository(service.name)} }}`,
                 BLUE_GREEN: String(blueGreen),
                 RELEASES: "${{ runner.temp }}/releases",
+                ...(blueGreen ? weightEnv(service) : {}),
             },
             run: ROLLBACK_PREPARE,
         },
@@ -59,6 +62,10 @@ function serviceSteps(service: ServiceConfig, blueGreen: boolean): Step[] {
             run: SMOKE_TEST,
         },
     ];
+    if (blueGreen && service.public) {
+        // A public service's traffic is the listener rule's weights: all of it moves to the verified colour at once.
+        steps.push({ name: `${service.name}: move its traffic back by weight`, if: selected, env: { SERVICE: service.name, PERCENT: "100" }, run: SHIFT });
+    }
     if (blueGreen) {
         steps.push({
             name: `${service.name}: switch the Service back`,
