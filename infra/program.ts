@@ -26,7 +26,7 @@ import { Postgres, postgresIdentifier } from "./data/postgres";
 import { Redis } from "./data/redis";
 import { Workloads, deploymentNames } from "./workloads";
 import { PulumiDeployments } from "./deployments";
-import { Edge } from "./edge";
+import { Edge, loadBalancerName } from "./edge";
 import { Identity } from "./identity";
 import { Keys } from "./keys";
 import { createNaming } from "./naming";
@@ -110,6 +110,7 @@ export async function program(): Promise<Record<string, unknown>> {
         createsOidcProviders: { github: createsOidcProvider(config, config.stack, "github"), pulumi: createsOidcProvider(config, config.stack, "pulumi") },
         driftRemediates: config.deployments.driftAutoRemediate,
         watchesReleases: watchMinutesOf(config.github, config.delivery) > 0,
+        canaryLoadBalancer: config.github.blueGreen ? loadBalancerName(namePrefix) : undefined,
         clusterName: naming.clusterName,
         servicesRepositoryPrefix: namePrefix,
         // Production copies what staging ran: it reads `<project>-<source stack>/<service>` in the source stack's

@@ -39,7 +39,7 @@ export const FIND_LIVE = `find_live() {
     if [ "$blue_weight" -gt 0 ] && [ "$green_weight" -eq 0 ]; then live=blue
     elif [ "$green_weight" -gt 0 ] && [ "$blue_weight" -eq 0 ]; then live=green
     else
-      echo "::error::$SERVICE's traffic is split (blue $blue_weight, green $green_weight): a canary did not finish. Put all weight on the colour its Service selects (the last finished release) with aws elbv2 modify-rule, then run again"
+      echo "::error::$SERVICE's traffic is split (blue $blue_weight, green $green_weight): a canary did not finish. Put all weight on the colour its Service selects (the last finished release) with the elbv2 modify-rule command, then run again"
       exit 1
     fi
   fi
@@ -62,12 +62,14 @@ const FORWARD = `forward() {
 /**
  * Gives the new colour PERCENT of every public service's traffic (of the one SERVICE names, where set) and the live
  * colour the rest. Each service is written to `shifted` before its rule changes, so a failure at any point restores it.
+ * Only the rules RULE_ARNS lists (this environment's, from its variables) are ever modified.
  */
 export const SHIFT = `set -euo pipefail
 ${FORWARD}
 touch "$RUNNER_TEMP/shifted"
 while read -r service rule live live_arn idle idle_arn; do
   if [ -n "\${SERVICE:-}" ] && [ "$service" != "$SERVICE" ]; then continue; fi
+  case " $RULE_ARNS " in *" $rule "*) ;; *) echo "::error::$service: $rule is not one of this environment's listener rules"; exit 1 ;; esac
   if ! grep -q "^$service " "$RUNNER_TEMP/shifted"; then
     printf '%s %s %s %s %s %s\\n' "$service" "$rule" "$live" "$live_arn" "$idle" "$idle_arn" >> "$RUNNER_TEMP/shifted"
   fi
@@ -85,8 +87,9 @@ ${FORWARD}
 restored=0
 if [ -s "$RUNNER_TEMP/shifted" ]; then
   while read -r service rule live live_arn idle idle_arn; do
+    case " $RULE_ARNS " in *" $rule "*) ;; *) echo "::error::$service: $rule is not one of this environment's listener rules"; continue ;; esac
     aws elbv2 modify-rule --rule-arn "$rule" --actions "$(forward "$live_arn" 100 "$idle_arn" 0)" > /dev/null \\
-      && echo "- $service: all traffic back on $live" >> "$RUNNER_TEMP/actions.md" \\
+      && echo "- $service: all traffic back on $live, none on $idle" >> "$RUNNER_TEMP/actions.md" \\
       || echo "::error::$service: could not put its traffic back on $live (rule $rule)"
     restored=1
   done < "$RUNNER_TEMP/shifted"

@@ -166,6 +166,11 @@ export function weightEnv(service: ServiceConfig): Record<string, string> {
         : {};
 }
 
+/** The listener rules of the public services, as the canary's steps take them (RULE_ARNS). */
+export function ruleArns(services: readonly ServiceConfig[]): string {
+    return services.filter((service) => service.public).map((service) => vars(VARIABLES.listenerRule(service.name))).join(" ");
+}
+
 /** The minutes the canary steps take: each step is held and watched. */
 export function canaryMinutes(config: Pick<PlatformConfig, "delivery" | "services">): number {
     return config.services.some((service) => service.public) ? config.delivery.canary.steps.length * config.delivery.canary.pauseMinutes : 0;
@@ -196,7 +201,7 @@ function blueGreenSteps(config: DeliveryConfig, watchMinutes: number, imageOf: (
             smoke(service, output(service, "deployment"), imageOf(service)),
         ]),
         ...(publicServices.length === 0 ? [] : canary.steps.flatMap((percent): Step[] => [
-            { name: `Canary ${percent} %: shift the public services' traffic to the new colour`, env: { PERCENT: String(percent) }, run: SHIFT },
+            { name: `Canary ${percent} %: shift the public services' traffic to the new colour`, env: { PERCENT: String(percent), RULE_ARNS: ruleArns(publicServices) }, run: SHIFT },
             watchStep(config, `Canary ${percent} %: watch the new colour's target groups for ${canary.pauseMinutes} minutes`, canary.pauseMinutes, newGroups,
                 publicServices.map((service) => output(service, "deployment"))),
         ])),
@@ -204,7 +209,7 @@ function blueGreenSteps(config: DeliveryConfig, watchMinutes: number, imageOf: (
         ...publicServices.map(switchStep),
         ...config.services.filter((service) => !service.public).map(switchStep),
         watchStep(config, `Watch error rate and latency for ${watchMinutes} minutes`, watchMinutes, newGroups, config.services.map((service) => output(service, "deployment"))),
-        { name: "Switch back on failure", if: "failure() || cancelled()", run: SWITCH_BACK },
+        { name: "Switch back on failure", if: "failure() || cancelled()", env: { RULE_ARNS: ruleArns(publicServices) }, run: SWITCH_BACK },
     ];
 }
 

@@ -15,7 +15,7 @@
  */
 import type { PlatformConfig, ServiceConfig } from "../../infra/config";
 import { SHIFT } from "./canary-scripts";
-import { RUN_URL, clusterJobEnv, clusterRunner, clusterSteps, deployWorkflowFile, reportSteps, smokeTestMinutes, weightEnv } from "./deploy";
+import { RUN_URL, clusterJobEnv, clusterRunner, clusterSteps, deployWorkflowFile, reportSteps, ruleArns, smokeTestMinutes, weightEnv } from "./deploy";
 import { defineWorkflow, type Job, type Step, type Workflow } from "./model";
 import { VARIABLES, deployedImagesArtifact } from "./names";
 import { SWITCH } from "./release-scripts";
@@ -64,7 +64,7 @@ function serviceSteps(service: ServiceConfig, blueGreen: boolean): Step[] {
     ];
     if (blueGreen && service.public) {
         // A public service's traffic is the listener rule's weights: all of it moves to the verified colour at once.
-        steps.push({ name: `${service.name}: move its traffic back by weight`, if: selected, env: { SERVICE: service.name, PERCENT: "100" }, run: SHIFT });
+        steps.push({ name: `${service.name}: move its traffic back by weight`, if: selected, env: { SERVICE: service.name, PERCENT: "100", RULE_ARNS: ruleArns([service]) }, run: SHIFT });
     }
     if (blueGreen) {
         steps.push({

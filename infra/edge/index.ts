@@ -34,6 +34,9 @@ export interface EdgeArgs {
     protect: boolean;
 }
 
+/** The load balancer's name: the deploy role's listener-rule rights name it (infra/identity). */
+export const loadBalancerName = (namePrefix: string): string => `${namePrefix}-alb`;
+
 /** TLS 1.3 with TLS 1.2 as the floor (Elastic Load Balancing's security policies). */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 const ACCESS_LOG_PREFIX = "alb";
@@ -158,7 +161,7 @@ export class Edge extends pulumi.ComponentResource {
         }, child);
 
         const loadBalancer = new aws.lb.LoadBalancer(`${name}`, {
-            name: `${args.namePrefix}-alb`,
+            name: loadBalancerName(args.namePrefix),
             loadBalancerType: "application",
             internal: false,
             subnets: args.publicSubnetIds,

@@ -48,6 +48,8 @@ export interface IdentityArgs {
     watchesReleases: boolean;
     /** The RDS instance the production workflow snapshots before migrations (promoting environments only). */
     databaseInstanceId?: string;
+    /** Blue-green: the load balancer whose listener rules' weights the pipeline sets. */
+    canaryLoadBalancer?: string;
 }
 
 export class Identity extends pulumi.ComponentResource {
@@ -85,6 +87,7 @@ export class Identity extends pulumi.ComponentResource {
                 images: args.promoteFrom === undefined ? { kind: "build" } : { kind: "promote", sourcePrefix: args.promoteFrom.repositoryPrefix, sourceAccountId: args.promoteFrom.accountId },
                 databaseInstanceId: args.databaseInstanceId,
                 watches: args.watchesReleases,
+                canaryLoadBalancer: args.canaryLoadBalancer,
             })),
         }, child);
 
