@@ -37,9 +37,9 @@ echo "count=$(wc -l < "$RUNNER_TEMP/releases")" >> "$GITHUB_OUTPUT"`;
  * one with all the weight, and it is written to \$RUNNER_TEMP/canary for the weight switch; outputs: deployment, image,
  * and for blue-green switch and previous).
  */
-export const ROLLBACK_PREPARE = `${strict}
-${FIND_LIVE}
-if [ "$BLUE_GREEN" = true ]; then
+export const rollbackPrepare = (blueGreen: boolean): string => `${strict}
+${blueGreen ? `${FIND_LIVE}
+` : ""}if [ "$BLUE_GREEN" = true ]; then
   find_live
   target="$idle"
   running="$SERVICE-$live"
@@ -90,6 +90,12 @@ if [ "$BLUE_GREEN" = true ]; then { echo "switch=$target"; echo "previous=$live"
 if [ -n "\${RULE_ARN:-}" ]; then printf '%s %s %s %s %s %s\\n' "$SERVICE" "$RULE_ARN" "$live" "$live_arn" "$idle" "$idle_arn" >> "$RUNNER_TEMP/canary"; fi
 { echo "deployment=$deployment"; echo "image=$image"; } >> "$GITHUB_OUTPUT"
 echo "- $SERVICE: $deployment now runs $image (was $current)" >> "$RUNNER_TEMP/actions.md"`;
+
+/**
+ * The rollback of a blue-green environment; a rolling one's leaves out `find_live`, whose load balancer reads it never
+ * makes (and which its deploy role may not make).
+ */
+export const ROLLBACK_PREPARE = rollbackPrepare(true);
 
 /**
  * A rollback must run on the branch its environment admits (an environment's deployment branch policy is checked

@@ -19,7 +19,7 @@ import { RUN_URL, clusterJobEnv, clusterRunner, clusterSteps, deployWorkflowFile
 import { defineWorkflow, type Job, type Step, type Workflow } from "./model";
 import { VARIABLES, deployedImagesArtifact } from "./names";
 import { SWITCH } from "./release-scripts";
-import { FIND_RELEASES, ROLLBACK_PREPARE, ROUTE_ROLLBACK } from "./rollback-scripts";
+import { FIND_RELEASES, ROUTE_ROLLBACK, rollbackPrepare } from "./rollback-scripts";
 import { KEEP_SUMMARY, SMOKE_TEST } from "./scripts";
 
 type RollbackConfig = Pick<PlatformConfig, "project" | "services" | "environments" | "delivery" | "cluster">;
@@ -53,7 +53,7 @@ function serviceSteps(service: ServiceConfig, blueGreen: boolean): Step[] {
                 RELEASES: "${{ runner.temp }}/releases",
                 ...(blueGreen ? weightEnv(service) : {}),
             },
-            run: ROLLBACK_PREPARE,
+            run: rollbackPrepare(blueGreen),
         },
         {
             name: `${service.name}: smoke test`,

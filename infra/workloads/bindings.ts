@@ -25,7 +25,7 @@ export interface BindingArgs {
 }
 
 /** What a binding says: this Service's port, in this target group, pods registered by IP. */
-export function bindingSpec(serviceName: string, port: number, targetGroupARN: pulumi.Input<string>) {
+export function bindingSpec(serviceName: string, port: number, targetGroupARN: pulumi.Input<string>): { serviceRef: { name: string; port: number }; targetGroupARN: pulumi.Input<string>; targetType: string } {
     return { serviceRef: { name: serviceName, port }, targetGroupARN, targetType: "ip" };
 }
 
