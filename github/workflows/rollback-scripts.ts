@@ -39,7 +39,7 @@ echo "count=$(wc -l < "$RUNNER_TEMP/releases")" >> "$GITHUB_OUTPUT"`;
  */
 export const rollbackPrepare = (blueGreen: boolean): string => `${strict}
 ${blueGreen ? `${FIND_LIVE}
-` : ""}if [ "$BLUE_GREEN" = true ]; then
+if [ "$BLUE_GREEN" = true ]; then
   find_live
   target="$idle"
   running="$SERVICE-$live"
@@ -47,7 +47,8 @@ ${blueGreen ? `${FIND_LIVE}
 else
   running="$SERVICE"
   deployment="$SERVICE"
-fi
+fi` : `running="$SERVICE"
+deployment="$SERVICE"`}
 current=$(kubectl -n "$K8S_NAMESPACE" get "deployment/$running" -o json | jq -r --arg c "$SERVICE" '.spec.template.spec.containers[] | select(.name == $c) | .image')
 current_digest="\${current##*@}"
 if [ -n "\${VERSION:-}" ]; then
@@ -85,15 +86,15 @@ fi
 image="$REPOSITORY@$digest"
 kubectl -n "$K8S_NAMESPACE" set image "deployment/$deployment" "$SERVICE=$image"
 kubectl -n "$K8S_NAMESPACE" rollout status "deployment/$deployment" --timeout "\${ROLLOUT_TIMEOUT_SECONDS}s"
-if [ "$BLUE_GREEN" = true ]; then { echo "switch=$target"; echo "previous=$live"; } >> "$GITHUB_OUTPUT"; fi
+${blueGreen ? `if [ "$BLUE_GREEN" = true ]; then { echo "switch=$target"; echo "previous=$live"; } >> "$GITHUB_OUTPUT"; fi
 # A public service's traffic moves by weight (canary-scripts.ts SHIFT, at 100 %).
 if [ -n "\${RULE_ARN:-}" ]; then printf '%s %s %s %s %s %s\\n' "$SERVICE" "$RULE_ARN" "$live" "$live_arn" "$idle" "$idle_arn" >> "$RUNNER_TEMP/canary"; fi
-{ echo "deployment=$deployment"; echo "image=$image"; } >> "$GITHUB_OUTPUT"
+` : ""}{ echo "deployment=$deployment"; echo "image=$image"; } >> "$GITHUB_OUTPUT"
 echo "- $SERVICE: $deployment now runs $image (was $current)" >> "$RUNNER_TEMP/actions.md"`;
 
 /**
- * The rollback of a blue-green environment; a rolling one's leaves out `find_live`, whose load balancer reads it never
- * makes (and which its deploy role may not make).
+ * The rollback of a blue-green environment (it still reads BLUE_GREEN); a rolling one's (`rollbackPrepare(false)`) leaves
+ * out the colours and `find_live`, whose load balancer reads it never makes and its deploy role may not make.
  */
 export const ROLLBACK_PREPARE = rollbackPrepare(true);
 
