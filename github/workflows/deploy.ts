@@ -177,7 +177,16 @@ export function canaryMinutes(config: Pick<PlatformConfig, "delivery" | "service
 }
 
 /**
- * Blue-green with a canary: the idle colour of every service gets the release and a smoke test; then the public
+ * Blue-green: which colour is live, for every service, before anything changes (no copy, no snapshot, no migration):
+ * a public service whose weights are split (a canary that never finished) is refused here.
+ */
+function findIdleSteps(config: DeliveryConfig): Step[] {
+    return config.services.map((service) => ({ name: `${service.name}: find the idle colour`, id: `idle-${service.name}`, env: serviceEnv(service, weightEnv(service)), run: FIND_IDLE_COLOUR }));
+}
+
+/**
+ * Blue-green with a canary (the idle colours found first, findIdleSteps): the idle colour of every service gets the
+ * release and a smoke test; then the public
  * services' traffic moves to it by load balancer weight in the configured steps, each held while the new colour's own
  * target groups are watched; at 100 % their Services (for callers in the cluster) and the internal services' Services
  * switch; then the whole release is watched. Any failure, or a cancellation, puts all weight back on the live colour and
@@ -196,7 +205,6 @@ function blueGreenSteps(config: DeliveryConfig, watchMinutes: number, imageOf: (
     });
     return [
         ...config.services.flatMap((service): Step[] => [
-            { name: `${service.name}: find the idle colour`, id: idle(service), env: serviceEnv(service, weightEnv(service)), run: FIND_IDLE_COLOUR },
             { name: `${service.name}: deploy the idle colour`, env: serviceEnv(service, { DEPLOYMENT: output(service, "deployment"), IMAGE: imageOf(service) }), run: ROLL_OUT },
             smoke(service, output(service, "deployment"), imageOf(service)),
         ]),
@@ -273,6 +281,7 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
         env: clusterJobEnv(config),
         steps: [
             ...clusterSteps(config, timeout),
+            ...(target.blueGreen ? findIdleSteps(config) : []),
             ...(target.promoteFrom === undefined ? [] : promotionSteps(config, stack, target.promoteFrom)),
             ...migrationSteps(config.services, imageOf),
             ...(target.blueGreen ? blueGreenSteps(config, watchMinutes, imageOf) : rollingSteps(config, watchMinutes, imageOf)),
