@@ -20,9 +20,9 @@ describe("canary", () => {
     it("prod's public services forward to both colours' target groups by weight, all on blue at creation, and `pulumi up` leaves the weights alone", async () => {
         const p = await realPlan("prod");
         const rules = ofType(p, "aws:lb/listenerRule:ListenerRule");
-        assert.deepEqual(rules.map((rule) => rule.name).sort(), ["platform-prod-edge-api", "platform-prod-edge-web"]);
+        assert.deepEqual(rules.map((rule) => [rule.name, rule.inputs.priority]).sort(), [["platform-prod-edge-api-weighted", 1001], ["platform-prod-edge-web-weighted", 11]]);
         for (const rule of rules) {
-            const service = rule.name.replace("platform-prod-edge-", "");
+            const service = rule.name.replace("platform-prod-edge-", "").replace("-weighted", "");
             assert.deepEqual(rule.options.ignoreChanges, [...CANARY_OWNED], rule.urn);
             assert.deepEqual(rule.inputs.actions as Forward[], [{
                 type: "forward",
@@ -61,7 +61,7 @@ describe("canary", () => {
         const variables = async (stack: "staging" | "prod") => new Map(ofType(await realPlan(stack), "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable")
             .map((variable) => [String(variable.inputs.variableName), String(variable.inputs.value)]));
         const prod = await variables("prod");
-        assert.equal(prod.get("LISTENER_RULE_ARN_API"), "[computed: platform-prod-edge-api.arn]");
+        assert.equal(prod.get("LISTENER_RULE_ARN_API"), "[computed: platform-prod-edge-api-weighted.arn]");
         assert.equal(prod.get("TARGET_GROUP_ARN_SUFFIX_WEB_GREEN"), "[computed: platform-prod-edge-web-green.arnSuffix]");
         assert.equal(prod.has("TARGET_GROUP_ARN_SUFFIX_API"), false);
         const staging = await variables("staging");

@@ -114,7 +114,7 @@ describe("what must stay denied", function () {
                 const model = new IamModel(plans);
                 const stacks = byStack(plans);
                 const prodRole = arnOf(stacks.prod, "platform-prod-identity-deploy");
-                const own = arnOf(stacks.prod, "platform-prod-edge-api");
+                const own = arnOf(stacks.prod, "platform-prod-edge-api-weighted");
                 assert.equal((await model.decide(prodRole, "elasticloadbalancing:ModifyRule", own)).decision, "Allowed", own);
                 for (const to of ["dev", "staging"] as const) {
                     // Another environment's rule (in the shared account, the same account and region: the name decides).

@@ -46,6 +46,7 @@ const ACCESS_LOG_PREFIX = "alb";
  * Rule priorities follow the same order: stable while the list's order is.
  */
 export function routes(services: readonly ServiceConfig[]): { service: string; priority: number; paths: string[] }[] {
+    // Steps of 10 leave room for the weighted rule of a blue-green environment (priority + 1, see Edge).
     return services.map((service, index) => ({
         service: service.name,
         priority: index === 0 ? 1000 : 10 * index,
@@ -251,9 +252,14 @@ export class Edge extends pulumi.ComponentResource {
                 new aws.lb.ListenerRule(`${name}-${service.name}`, { ...ruleArgs, actions: [{ type: "forward", targetGroupArn: groups[0].arn }] }, child);
                 continue;
             }
+            // A new resource beside the rolling rule, not that rule changed: an existing rule's actions are ignored
+            // (CANARY_OWNED), so a stack that had the rolling rule would keep forwarding to the replaced target group.
+            // Its priority is one after the rolling rule's, so while `pulumi up` replaces one with the other both may
+            // exist (ELB refuses two rules of one priority) and the old one keeps answering until it is deleted.
             const weights = initialWeights(COLOURS);
-            const rule = new aws.lb.ListenerRule(`${name}-${service.name}`, {
+            const rule = new aws.lb.ListenerRule(`${name}-${service.name}-weighted`, {
                 ...ruleArgs,
+                priority: route.priority + 1,
                 actions: [{ type: "forward", forward: { targetGroups: groups.map((group) => ({ arn: group.arn, weight: weights[group.colour!] })) } }],
             }, { parent: this, ignoreChanges: [...CANARY_OWNED] });
             this.listenerRuleArns[service.name] = rule.arn;
