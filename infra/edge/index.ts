@@ -93,7 +93,8 @@ export function targetGroupKey(service: string, colour?: string): string {
  * - Drift runs (`pulumi refresh --preview-only`, which is what Pulumi Cloud's drift detection runs:
  *   https://www.pulumi.com/docs/deployments/concepts/drift/): since pulumi/pulumi#16146 (merged) the engine stores
  *   ignoreChanges in the state and applies it to refresh, so a change of an ignored property is neither reported nor
- *   written to the state (pulumi/pulumi#18377 asks to show them again; #16391 was the weighted-listener case).
+ *   written to the state (pulumi/pulumi#18377 asks to show them again; #16391 was the weighted-listener case). An
+ *   engine older than that PR would report the weights as drift on refresh (never reset them: remediation is an `up`).
  * The whole `actions` list is ignored, not `...targetGroups[*].weight`: the provider holds the target groups as a set,
  * whose order in the state need not be the program's, so an index-wise copy could swap the colours' weights.
  * What is given up: a change of the rule's target groups (a replaced target group) is not applied by `pulumi up`;
