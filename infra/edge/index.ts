@@ -94,7 +94,8 @@ export function targetGroupKey(service: string, colour?: string): string {
  *   https://www.pulumi.com/docs/deployments/concepts/drift/): since pulumi/pulumi#16146 (merged) the engine stores
  *   ignoreChanges in the state and applies it to refresh, so a change of an ignored property is neither reported nor
  *   written to the state (pulumi/pulumi#18377 asks to show them again; #16391 was the weighted-listener case). An
- *   engine older than that PR would report the weights as drift on refresh (never reset them: remediation is an `up`).
+ *   engine older than that PR writes the live weights into the state on refresh, and a later `up` could then send the
+ *   stale program weights: run the stacks with an engine that has it.
  * The whole `actions` list is ignored, not `...targetGroups[*].weight`: the provider holds the target groups as a set,
  * whose order in the state need not be the program's, so an index-wise copy could swap the colours' weights.
  * What is given up: a change of the rule's target groups (a replaced target group) is not applied by `pulumi up`;
