@@ -12,6 +12,7 @@ import { loadScenario, stubState } from "../tools/scenario-format";
 import { join } from "node:path";
 import { PROJECT_DIRECTORY } from "../tools/plan-stack";
 import { SCENARIO_DIRECTORY } from "../tools/scenario-format";
+import { summarize } from "../tools/summary";
 import { ofType, plan, projectCopy, realPlan, rejection } from "./harness";
 
 type Forward = { type: string; targetGroupArn?: string; forward?: { targetGroups: { arn: string; weight: number }[] } };
@@ -30,6 +31,8 @@ describe("canary", () => {
             }]);
         }
         assert.deepEqual(initialWeights(["blue", "green"]), { blue: 100, green: 0 });
+        // The offline plan's summary shows the weights and whose they are.
+        assert.match(summarize(p, 0), /listener rules: 1001: platform-prod-api-blue-3000 100 \/ platform-prod-api-green-3000 0 \(ignoreChanges actions: the pipeline's\)/);
     });
 
     for (const stack of ["dev", "staging"] as const) {
