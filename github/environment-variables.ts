@@ -6,6 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../infra/config";
 import { watchMinutesOf } from "../infra/config/pipeline";
+import { targetGroupKey } from "../infra/edge";
+import { COLOURS } from "../infra/workloads/colours";
 import { VARIABLES } from "./workflows/names";
 
 export interface EnvironmentOutputs {
@@ -19,7 +21,10 @@ export interface EnvironmentOutputs {
     /** Promoting environments: the registry host of the source stack's account (it may be another account). */
     sourceRegistry: string | undefined;
     loadBalancerArnSuffix: pulumi.Input<string>;
+    /** By target group key (infra/edge targetGroupKey). */
     targetGroupArnSuffixes: Record<string, pulumi.Input<string>>;
+    /** Blue-green: the weighted listener rule per public service. */
+    listenerRuleArns: Record<string, pulumi.Input<string>>;
     databaseInstanceId: string;
 }
 
@@ -42,11 +47,19 @@ export function environmentVariables(config: VariablesConfig, outputs: Environme
         variables[VARIABLES.database] = outputs.databaseInstanceId;
     }
     // What the watch reads: environments that watch their releases (blue-green ones, and any with watchMinutes).
+    // Blue-green: each colour's target group (the canary watches the new colour's own) and the rule the canary weighs.
+    const blueGreen = config.github.blueGreen;
     if (watchMinutesOf(config.github, config.delivery) > 0) {
         variables[VARIABLES.loadBalancer] = outputs.loadBalancerArnSuffix;
         for (const service of config.services.filter((candidate) => candidate.public)) {
-            variables[VARIABLES.targetGroup(service.name)] = outputs.targetGroupArnSuffixes[service.name];
+            for (const colour of blueGreen ? COLOURS : [undefined]) {
+                const key = targetGroupKey(service.name, colour);
+                variables[VARIABLES.targetGroup(key)] = outputs.targetGroupArnSuffixes[key];
+            }
         }
+    }
+    if (blueGreen) {
+        for (const service of config.services.filter((candidate) => candidate.public)) variables[VARIABLES.listenerRule(service.name)] = outputs.listenerRuleArns[service.name];
     }
     // A config rule refuses extra names that collide with these, so nothing here is overwritten.
     return { ...variables, ...config.github.variables };

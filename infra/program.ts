@@ -27,7 +27,7 @@ import { Redis } from "./data/redis";
 import { Workloads, deploymentNames } from "./workloads";
 import { PulumiDeployments } from "./deployments";
 import { GITHUB_APP_KEY_VARIABLE } from "./deployments/names";
-import { Edge } from "./edge";
+import { Edge, loadBalancerName } from "./edge";
 import { Identity } from "./identity";
 import { Keys } from "./keys";
 import { createNaming } from "./naming";
@@ -111,6 +111,7 @@ export async function program(): Promise<Record<string, unknown>> {
         createsOidcProviders: { github: createsOidcProvider(config, config.stack, "github"), pulumi: createsOidcProvider(config, config.stack, "pulumi") },
         driftRemediates: config.deployments.driftAutoRemediate,
         watchesReleases: watchMinutesOf(config.github, config.delivery) > 0,
+        canaryLoadBalancer: config.github.blueGreen ? loadBalancerName(namePrefix) : undefined,
         clusterName: naming.clusterName,
         servicesRepositoryPrefix: namePrefix,
         // Production copies what staging ran: it reads `<project>-<source stack>/<service>` in the source stack's
@@ -175,6 +176,7 @@ export async function program(): Promise<Record<string, unknown>> {
         publicSubnetIds: network.publicSubnetIds,
         nodeSecurityGroupId: cluster.nodeSecurityGroupId,
         services: config.services.filter((service) => service.public),
+        blueGreen: config.github.blueGreen,
         accessLogExpiryDays: config.backups.bucketExpiryDays,
         logRetentionDays: logs.retentionDays,
         logsKmsKeyArn: keys.arns.logs,
@@ -270,6 +272,7 @@ export async function program(): Promise<Record<string, unknown>> {
             sourceRegistry: promoteFrom === undefined ? undefined : registryHost(accountOf(config.environments, promoteFrom), region),
             loadBalancerArnSuffix: edge.loadBalancerArnSuffix,
             targetGroupArnSuffixes: edge.targetGroupArnSuffixes,
+            listenerRuleArns: edge.listenerRuleArns,
             databaseInstanceId: postgresIdentifier(namePrefix),
         }),
         secrets: { [SECRETS.slackWebhookUrl]: config.secrets.slackWebhookUrl },

@@ -7,7 +7,7 @@ describe("benchmark", () => {
         const p = await plan("prod", { transformConfig: (config) => ({ ...config, config: { ...config.config, "platform:services": JSON.stringify(generatedServices(6)) } }) });
         assert.equal(ofType(p, "aws:ecr/repository:Repository").length, 7, "one per service and the runner image's");
         assert.equal(ofType(p, "kubernetes:apps/v1:Deployment").length, 12, "blue and green per service in prod");
-        assert.equal(ofType(p, "aws:lb/targetGroup:TargetGroup").length, 2, "every fifth service is public");
+        assert.equal(ofType(p, "aws:lb/targetGroup:TargetGroup").length, 4, "every fifth service is public, with a group per colour in prod");
     });
 
     it("compares every case with the 10-service case", () => {

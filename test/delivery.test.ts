@@ -108,12 +108,24 @@ describe("delivery workflows", () => {
         assert.equal(staging.steps[stepIndex(staging, "Keep them for promotion")].with!.name, release.env!.ARTIFACT);
         assert.equal(release.env!.SOURCE_WORKFLOW, "deploy-staging.yml");
         const order = ["Find the release staging ran", "api: promote by digest", "Snapshot the database before migrations", "api: migrate",
-            "api: deploy the idle colour", "api: smoke test", "api: switch the Service", "Watch error rate and latency for 15 minutes", "Switch back on failure"];
+            "api: deploy the idle colour", "api: smoke test", "worker: smoke test",
+            "Canary 10 %: shift the public services' traffic to the new colour", "Canary 10 %: watch the new colour's target groups for 5 minutes",
+            "Canary 50 %: shift the public services' traffic to the new colour", "Canary 100 %: watch the new colour's target groups for 5 minutes",
+            "api: switch the Service", "worker: switch the Service", "Watch error rate and latency for 15 minutes", "Switch back on failure"];
         const indices = order.map((name) => stepIndex(job, name));
         assert.deepEqual(indices, [...indices].sort((a, b) => a - b));
         const watch = job.steps[stepIndex(job, "Watch error rate and latency for 15 minutes")].env!;
+        // The colour the release went to: its target groups, found by the idle-colour steps (the weights record which).
         assert.deepEqual([watch.MAX_ERROR_RATE_PERCENT, watch.MAX_P95_LATENCY_MS, watch.TARGET_GROUPS],
-            ["5", "1000", "api=${{ vars.TARGET_GROUP_ARN_SUFFIX_API }} web=${{ vars.TARGET_GROUP_ARN_SUFFIX_WEB }}"]);
+            ["5", "1000", "api=${{ steps.idle-api.outputs.group }} web=${{ steps.idle-web.outputs.group }}"]);
+        // Each canary step watches the new colour's own target groups with the same bounds, and only the public services'.
+        const step = job.steps[stepIndex(job, "Canary 50 %: watch the new colour's target groups for 5 minutes")].env!;
+        assert.deepEqual([step.WATCH_MINUTES, step.MAX_ERROR_RATE_PERCENT, step.MAX_P95_LATENCY_MS, step.TARGET_GROUPS, step.DEPLOYMENTS],
+            ["5", "5", "1000", watch.TARGET_GROUPS, "${{ steps.idle-api.outputs.deployment }} ${{ steps.idle-web.outputs.deployment }}"]);
+        assert.deepEqual(job.steps[stepIndex(job, "Canary 50 %: shift the public services' traffic to the new colour")].env,
+            { PERCENT: "50", RULE_ARNS: "${{ vars.LISTENER_RULE_ARN_API }} ${{ vars.LISTENER_RULE_ARN_WEB }}" });
+        // A cancelled run restores the weights too.
+        assert.equal(job.steps[stepIndex(job, "Switch back on failure")].if, "failure() || cancelled()");
         assert.match(job.steps[stepIndex(job, "api: promote by digest")].run!, /imagetools create --prefer-index=false/);
     });
 

@@ -56,7 +56,9 @@ describe("plan diff", () => {
             assert.equal(spawnSync("git", ["clone", "--quiet", "--local", PROJECT_DIRECTORY, clone]).status, 0);
             cpSync(join(PROJECT_DIRECTORY, "tools"), join(clone, "tools"), { recursive: true });
             symlinkSync(join(PROJECT_DIRECTORY, "node_modules"), join(clone, "node_modules"), "dir");
-            const run = (stack = "dev") => spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", stack, "--diff", "HEAD", "--out", out], { cwd: clone, encoding: "utf8" });
+            // The diff prints whole workflow files (prod's run past 1 MiB, spawnSync's default maxBuffer, which kills the
+            // child and gives status null: https://nodejs.org/api/child_process.html#child_processspawnsynccommand-args-options).
+            const run = (stack = "dev") => spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", stack, "--diff", "HEAD", "--out", out], { cwd: clone, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
             const clean = run();
             assert.equal(clean.status, 0, clean.stderr);
             // A service removed: in prod its image repository and its settings secret are protected, so the deletes

@@ -35,13 +35,21 @@ describe("edge", () => {
                 assert.ok(long.every((name) => name.length <= 32 && name.startsWith("platform-staging-")), long.join(", "));
                 assert.notEqual(long[0], long[1]);
                 assert.throws(() => targetGroupName("a-very-long-project-name-prod", "api", 3000), /leaves no room/);
+                // A colour's group: its own name, and a long one keeps the colour apart in the hash.
+                assert.equal(targetGroupName("platform-prod", "api", 3000, "green"), "platform-prod-api-green-3000");
+                const colours = ["blue", "green"].map((colour) => targetGroupName("platform-prod", "payments-reconciliation", 8080, colour));
+                assert.ok(colours.every((name) => name.length <= 32 && name.startsWith("platform-prod-")), colours.join(", "));
+                assert.notEqual(colours[0], colours[1]);
+                assert.ok(!long.includes(colours[0]) && !long.includes(colours[1]));
             });
 
             it("has one target group per public service, health-checked on its health path, and none for internal ones", async () => {
                 const p = await realPlan(stack);
                 const groups = ofType(p, "aws:lb/targetGroup:TargetGroup");
+                // Blue-green (prod): one per colour; rolling (dev, staging): one per public service.
+                const names = stack === "prod" ? ["api-blue", "api-green", "web-blue", "web-green"] : ["api", "web"];
                 assert.deepEqual(groups.map((group) => [group.inputs.name, (group.inputs.healthCheck as { path: string }).path, group.inputs.targetType]).sort(),
-                    [[`platform-${stack}-api-3000`, "/health", "ip"], [`platform-${stack}-web-3000`, "/api/health", "ip"]]);
+                    names.map((name) => [`platform-${stack}-${name}-3000`, name.startsWith("api") ? "/health" : "/api/health", "ip"]));
                 const rules = ofType(p, "aws:lb/listenerRule:ListenerRule");
                 assert.equal(rules.length, 2);
                 assert.equal(new Set(rules.map((rule) => rule.inputs.priority)).size, 2);

@@ -33,6 +33,9 @@
  *   https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
  * - S3 bucket `arn:${Partition}:s3:::${BucketName}`:
  *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+ * - Elastic Load Balancing listener rule
+ *   `arn:${Partition}:elasticloadbalancing:${Region}:${Account}:listener-rule/app/${LoadBalancerName}/${LoadBalancerId}/${ListenerId}/${ListenerRuleId}`
+ *   (ids: 16 hex digits): https://docs.aws.amazon.com/service-authorization/latest/reference/list_elasticloadbalancingv2.html
  * - CloudWatch Logs log group `arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}`:
  *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
  * The random parts (key ids, secret suffixes, the repository id) are derived from the resource's name, so two resources
@@ -93,6 +96,12 @@ function attributeOf(resource: PlannedResource, attribute: string, { account, re
         }
         case "eks:index:Cluster eksCluster.name": return name;
         case "eks:index:Cluster eksCluster.arn": return `arn:aws:eks:${region}:${account}:cluster/${name}`;
+        // The Edge names its rules `<prefix>-edge-<service>` and its load balancer `<prefix>-alb` (infra/edge).
+        case "aws:lb/listenerRule:ListenerRule arn": {
+            const balancer = `${resource.name.replace(/-edge-[^]*$/, "")}-alb`;
+            const id = (part: string) => digest(`${account} ${resource.name} ${part}`).toString("hex").slice(0, 16);
+            return `arn:aws:elasticloadbalancing:${region}:${account}:listener-rule/app/${balancer}/${id("lb")}/${id("listener")}/${id("rule")}`;
+        }
         case "aws:cloudwatch/logGroup:LogGroup arn": return `arn:aws:logs:${region}:${account}:log-group:${name}`;
         // GitHub's repository id is a number (github.Repository `repoId`); any fixed one serves.
         case "github:index/repository:Repository repoId": return "123456789";

@@ -109,6 +109,16 @@ export const COMMANDS: Record<string, Rule> = {
         source: "https://docs.aws.amazon.com/cli/latest/reference/cloudwatch/get-metric-data.html",
         calls: () => [["cloudwatch:GetMetricData", "*"]],
     },
+    // DescribeRules is wildcard-only; ModifyRule takes the rule (SAR, Elastic Load Balancing V2, resource type
+    // listener-rule/app), whatever its forward action names.
+    "aws elbv2 describe-rules": {
+        source: "https://docs.aws.amazon.com/cli/latest/reference/elbv2/describe-rules.html",
+        calls: () => [["elasticloadbalancing:DescribeRules", "*"]],
+    },
+    "aws elbv2 modify-rule": {
+        source: "https://docs.aws.amazon.com/cli/latest/reference/elbv2/modify-rule.html",
+        calls: (args) => [["elasticloadbalancing:ModifyRule", args.get("--rule-arn") ?? "<missing --rule-arn>"]],
+    },
     // imagetools create reads the source manifest and blobs and writes them, and the tag, into the target.
     "docker buildx imagetools create": {
         source: "https://docs.docker.com/reference/cli/docker/buildx/imagetools/create/",
@@ -147,9 +157,10 @@ const ACTIONS: Record<string, (inputs: Record<string, unknown>, context: CallCon
 const GITHUB_RUNTIME: Record<string, string> = { GITHUB_RUN_ID: "1234567890", GITHUB_RUN_ATTEMPT: "1", AWS_REGION: "" };
 /**
  * Variables a script reads at run time (`while read -r snapshot`): a value of the shape the script selects. The pruning
- * step's jq keeps only snapshots whose identifier starts with `$DB_INSTANCE_ID-predeploy-`.
+ * step's jq keeps only snapshots whose identifier starts with `$DB_INSTANCE_ID-predeploy-`; the canary's steps modify
+ * only a rule their RULE_ARNS lists (canary-scripts.ts), the first of which stands for all.
  */
-const RUNTIME_SAMPLES: Record<string, string> = { snapshot: "${DB_INSTANCE_ID}-predeploy-1234567890-1" };
+const RUNTIME_SAMPLES: Record<string, string> = { snapshot: "${DB_INSTANCE_ID}-predeploy-1234567890-1", rule: "${RULE_ARNS%% *}" };
 
 type Scope = Record<string, string>;
 
@@ -164,16 +175,18 @@ function expression(text: string, scope: { vars: Scope; matrix: Scope; env: Scop
     });
 }
 
-// Expands $X, ${X}, ${X#<star>/} (through the first slash), ${X%%.<star>} and ${X#prefix} in a shell word, quotes removed.
+// Expands $X, ${X}, ${X#<star>/} (through the first slash), ${X%%.<star>}, ${X%% <star>} (the first word) and ${X#prefix}
+// in a shell word, quotes removed.
 function shellWord(word: string, scope: Scope, depth = 0): string {
     const unquoted = word.replace(/^"(.*)"$/s, "$1").replace(/^'(.*)'$/s, "$1");
     if (word.startsWith("'")) return unquoted;
-    return unquoted.replace(/\$\{(\w+)(#\*\/|%%\.\*|#[^}]*)?\}|\$(\w+|\d)/g, (_whole, braced: string | undefined, operator: string | undefined, bare: string | undefined) => {
+    return unquoted.replace(/\$\{(\w+)(#\*\/|%%\.\*|%% \*|#[^}]*)?\}|\$(\w+|\d)/g, (_whole, braced: string | undefined, operator: string | undefined, bare: string | undefined) => {
         const name = braced ?? bare!;
         const raw = scope[name];
         let value = raw === undefined ? `<unresolved:${name}>` : depth < 4 ? shellWord(`"${raw}"`, scope, depth + 1) : raw;
         if (operator === "#*/") value = value.replace(/^[^/]*\//, "");
         else if (operator === "%%.*") value = value.replace(/\..*$/, "");
+        else if (operator === "%% *") value = value.replace(/ .*$/, "");
         else if (operator?.startsWith("#") && value.startsWith(operator.slice(1))) value = value.slice(operator.length - 1);
         return value;
     });

@@ -94,6 +94,23 @@ describe("what must stay denied", function () {
                 }
             });
 
+            it("only production's deploy role sets listener-rule weights, and only on its own load balancer's rules", async () => {
+                const plans = await plansOf();
+                const model = new IamModel(plans);
+                const stacks = byStack(plans);
+                const prodRole = arnOf(stacks.prod, "platform-prod-identity-deploy");
+                const own = arnOf(stacks.prod, "platform-prod-edge-api-weighted");
+                assert.equal((await model.decide(prodRole, "elasticloadbalancing:ModifyRule", own)).decision, "Allowed", own);
+                for (const to of ["dev", "staging"] as const) {
+                    // Another environment's rule (in the shared account, the same account and region: the name decides).
+                    const rule = arnOf(stacks[to], `platform-${to}-edge-api`);
+                    assert.notEqual((await model.decide(prodRole, "elasticloadbalancing:ModifyRule", rule)).decision, "Allowed", `prod modifies ${rule}`);
+                    // Rolling environments have no canary: their roles modify no rule, not even their own.
+                    const role = arnOf(stacks[to], `platform-${to}-identity-deploy`);
+                    for (const target of [rule, own]) assert.notEqual((await model.decide(role, "elasticloadbalancing:ModifyRule", target)).decision, "Allowed", `${to} modifies ${target}`);
+                }
+            });
+
             it("no workload role reads another service's secrets; only the migrations read the database's master secret; services connect as their own database users", async () => {
                 const plans = await plansOf();
                 const model = new IamModel(plans);

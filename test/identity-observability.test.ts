@@ -122,7 +122,9 @@ describe("observability", () => {
                 assert.equal(alarms.get("alb-p95-latency")!.inputs.extendedStatistic, "p95");
                 assert.equal(alarms.get("alb-5xx-rate")!.inputs.threshold, 5);
                 const pods = stack === "prod" ? "pods-api-blue-restarts" : "pods-api-restarts";
-                for (const key of ["alb-api-unhealthy", "alb-web-unhealthy", "nodes-failed", pods]) assert.ok(alarms.has(key), key);
+                // Blue-green: each colour's target group is watched (the idle one is the rollback's target).
+                const groups = stack === "prod" ? ["api-blue", "api-green", "web-blue", "web-green"] : ["api", "web"];
+                for (const key of [...groups.map((group) => `alb-${group}-unhealthy`), "nodes-failed", pods]) assert.ok(alarms.has(key), key);
             });
 
             it("draws a dashboard of the cluster, the database, the cache and the load balancer", async () => {

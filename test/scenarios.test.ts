@@ -51,7 +51,8 @@ describe("pipeline scenarios", function () {
     it("has a scenario for each behaviour the pipeline promises, each loadable", () => {
         const names = files.map((file) => file.slice(SCENARIO_DIRECTORY.length + 1));
         for (const name of ["dev-clean-deploy.yaml", "dev-smoke-failure.yaml", "prod-promotion.yaml", "prod-missing-digest.yaml", "prod-watch-breach.yaml",
-            "rollback-failure-incident.yaml", "rollback-prod-other-colour.yaml", "rollback-staging-digest.yaml"]) assert.ok(names.includes(name), `no ${name}`);
+            "rollback-failure-incident.yaml", "rollback-prod-other-colour.yaml", "rollback-staging-digest.yaml",
+            "prod-canary-breach-10.yaml", "prod-canary-breach-50.yaml", "prod-canary-split-refused.yaml"]) assert.ok(names.includes(name), `no ${name}`);
         for (const file of files) assert.doesNotThrow(() => loadScenario(file));
     });
 

@@ -142,6 +142,10 @@ export function reachability(plan: Plan): Reachability {
         .flatMap((balancer) => (balancer.inputs.subnets ?? []) as string[])
         .map((subnet) => plan.resources.find((resource) => resource.type === "aws:ec2/subnet:Subnet" && subnet === `[computed: ${resource.name}.id]`)?.inputs.cidrBlock as string | undefined);
     const bound = new Set(kind(plan, "TargetGroupBinding").map((binding) => specOf<{ serviceRef: { name: string } }>(binding).serviceRef.name));
+    // Blue-green: the bindings name each colour's own Service; the service's switched Service selects the same pods,
+    // so it is public too (the load balancer reaches those pods through the colour Services).
+    const boundPods = new Set(kind(plan, "Service").filter((service) => bound.has(nameOf(service)))
+        .flatMap((service) => servers.filter((template) => serviceSelects(specOf<{ selector?: Labels }>(service).selector, template.labels))));
     for (const service of kind(plan, "Service")) {
         const name = nameOf(service);
         const spec = specOf<{ selector?: Labels; ports: { port: number; targetPort?: number | string }[] }>(service);
@@ -155,7 +159,7 @@ export function reachability(plan: Plan): Reachability {
             result.unreachable.push(`${name}: selects no server`);
             continue;
         }
-        if (bound.has(name)) {
+        if (bound.has(name) || pods.some((pod) => boundPods.has(pod))) {
             const admitted = (cidr: string | undefined) => cidr !== undefined && peers.some((peer) => (peer.ipBlock && cidrWithin(cidr, peer.ipBlock.cidr, peer.ipBlock.except)) || Object.keys(peer).length === 0);
             if (pods.length === 0 || balancerCidrs.length === 0 || !balancerCidrs.every(admitted)) result.unreachable.push(`${name}: public, but not every load balancer subnet may reach its pods`);
             continue;

@@ -48,7 +48,8 @@ describe("workloads on day 0 and after", () => {
             it("enables the load balancer controller's pod readiness gate on the namespace, for ip targets", async () => {
                 const p = await realPlan(stack);
                 assert.deepEqual(ungatedBindings(p), []);
-                assert.equal(kind(p, "TargetGroupBinding").length, 2);
+                // One per public service, or one per public service and colour where blue-green runs.
+                assert.equal(kind(p, "TargetGroupBinding").length, stack === "prod" ? 4 : 2);
                 assert.deepEqual(Object.entries(READINESS_GATE_LABEL).filter(([key, value]) => metadataOf(kind(p, "Namespace").find((namespace) => metadataOf(namespace).name === "platform")!).labels?.[key] !== value), []);
             });
 
@@ -117,7 +118,8 @@ describe("workloads on day 0 and after", () => {
             const api = kind(broken, "NetworkPolicy").find((policy) => metadataOf(policy).name === "api-traffic")!;
             const spec = api.inputs.spec as { ingress: { from: Json[] }[] };
             spec.ingress[0].from = spec.ingress[0].from.slice(1);
-            assert.deepEqual(reachability(broken).unreachable, ["api: public, but not every load balancer subnet may reach its pods"]);
+            // The switched Service and each colour's own (which the bindings name) all lead to the same pods.
+            assert.deepEqual(reachability(broken).unreachable, ["api", "api-blue", "api-green"].map((name) => `${name}: public, but not every load balancer subnet may reach its pods`));
             const web = kind(broken, "NetworkPolicy").find((policy) => metadataOf(policy).name === "web-traffic")!;
             (web.inputs.spec as { ingress: unknown[] }).ingress = [];
             assert.ok(reachability(broken).unreachable.includes("web: public, but not every load balancer subnet may reach its pods"));

@@ -49,9 +49,9 @@ describe("workloads", () => {
                 const deployments = ofType(p, "kubernetes:apps/v1:Deployment").map((deployment) => (deployment.inputs.metadata as { name: string }).name).sort();
                 if (stack === "prod") {
                     assert.deepEqual(deployments, ["api-blue", "api-green", "web-blue", "web-green", "worker-blue", "worker-green"]);
-                    for (const service of ofType(p, "kubernetes:core/v1:Service")) {
-                        assert.equal((service.inputs.spec as { selector: Record<string, string> }).selector.colour, "blue");
-                    }
+                    // The switched Services start on blue; each public service also has a fixed Service per colour (bindings.ts).
+                    const services = ofType(p, "kubernetes:core/v1:Service").map((service) => [(service.inputs.metadata as { name: string }).name, (service.inputs.spec as { selector: Record<string, string> }).selector.colour]);
+                    assert.deepEqual(services.sort(), [["api", "blue"], ["api-blue", "blue"], ["api-green", "green"], ["web", "blue"], ["web-blue", "blue"], ["web-green", "green"], ["worker", "blue"]]);
                 } else {
                     assert.deepEqual(deployments, ["api", "web", "worker"]);
                 }
@@ -66,7 +66,9 @@ describe("workloads", () => {
                 const p = await realPlan(stack);
                 for (const deployment of ofType(p, "kubernetes:apps/v1:Deployment")) assert.deepEqual(deployment.options.ignoreChanges, [PIPELINE_OWNED.image], deployment.urn);
                 for (const service of ofType(p, "kubernetes:core/v1:Service")) {
-                    assert.deepEqual(service.options.ignoreChanges, stack === "prod" ? [PIPELINE_OWNED.liveColour] : [], service.urn);
+                    // A colour's own Service is never switched: only the service's Service follows the live colour.
+                    const switched = stack === "prod" && !/-(blue|green)$/.test((service.inputs.metadata as { name: string }).name);
+                    assert.deepEqual(service.options.ignoreChanges, switched ? [PIPELINE_OWNED.liveColour] : [], service.urn);
                 }
             });
 
@@ -94,8 +96,9 @@ describe("workloads", () => {
             it("binds the public services to the load balancer's target groups, and keeps a migration template for api", async () => {
                 const p = await realPlan(stack);
                 const bindings = ofType(p, "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding").map((binding) => (binding.inputs.spec as { targetGroupARN: string; serviceRef: { name: string } }));
-                assert.deepEqual(bindings.map((binding) => [binding.serviceRef.name, binding.targetGroupARN]).sort(),
-                    [["api", `[computed: platform-${stack}-edge-api.arn]`], ["web", `[computed: platform-${stack}-edge-web.arn]`]]);
+                // Blue-green: each colour's Service is bound to that colour's target group, which the weighted rule forwards to.
+                const keys = stack === "prod" ? ["api-blue", "api-green", "web-blue", "web-green"] : ["api", "web"];
+                assert.deepEqual(bindings.map((binding) => [binding.serviceRef.name, binding.targetGroupARN]).sort(), keys.map((key) => [key, `[computed: platform-${stack}-edge-${key}.arn]`]));
                 const template = parse((one(p, "kubernetes:core/v1:ConfigMap", "api-migration").inputs.data as { "job.yaml": string })["job.yaml"]);
                 assert.deepEqual(template.spec.template.spec.containers[0].command, ["npm", "run", "migrate"]);
                 assert.equal(template.spec.template.spec.serviceAccountName, "api-migration");

@@ -63,6 +63,10 @@ export function checkExpectations(scenario: Scenario, observed: Observed): strin
         const actual = observed.final.services[service]?.selector.colour;
         if (actual !== colour) failures.push(`service ${service}: expected colour ${colour}, got ${actual}`);
     }
+    for (const [rule, weights] of Object.entries(expect.weights)) {
+        const actual = observed.final.rules[rule];
+        if (JSON.stringify(actual) !== JSON.stringify(weights)) failures.push(`rule ${rule}: expected weights ${JSON.stringify(weights)}, got ${JSON.stringify(actual)}`);
+    }
     if (expect.issues !== undefined) {
         const issues = observed.final.issues;
         const wanted = expect.issues.map((i) => (typeof i === "string" ? { title: i, body: [] } : i));

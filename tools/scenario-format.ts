@@ -37,6 +37,8 @@ const stateSchema = z.strictObject({
         workflow: text, databaseId: z.number().int(), headBranch: text, headSha: text, createdAt: text, status: text.optional(), conclusion: text,
         artifacts: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
     })).default([]),
+    /** Weighted listener rules: rule ARN → target group ARN → weight (what describe-rules answers, modify-rule changes). */
+    rules: z.record(z.string(), z.record(z.string(), z.number().int().min(0).max(999))).default({}),
     api: z.record(z.string(), z.unknown()).optional(),
     rds: z.strictObject({
         instances: z.array(text).default([]),
@@ -84,6 +86,8 @@ const scenarioSchema = z.strictObject({
         migrations: z.record(z.string(), z.array(text)).default({}),
         /** Each Service's live colour at the end. */
         colours: strings.default({}),
+        /** Each listener rule's weights at the end (rule ARN → target group ARN → weight). */
+        weights: z.record(z.string(), z.record(z.string(), z.number().int())).default({}),
         /** The issues opened, in order (a title pattern, or title and body patterns); an empty list: none. */
         issues: z.array(z.union([text, z.strictObject({ title: text, body: z.array(text).default([]) })])).optional(),
         /** Patterns that `::error::` annotations must match, each by at least one. */
@@ -153,7 +157,7 @@ export function stubState(scenario: Scenario): StubState {
         github: s.github ?? { repository: "example-org/platform-app" },
         aws: s.aws, namespace: s.namespace, registries: s.registries, copyDigest: s.copyDigest, deployments: s.deployments,
         services: Object.fromEntries(Object.entries(s.services).map(([name, svc]) => [name, { selector: svc.selector ?? { app: name, ...(svc.colour ? { colour: svc.colour } : {}) } }])),
-        health: s.health, migrations: s.migrations, metrics: s.metrics, runs: s.runs, api: s.api,
+        health: s.health, migrations: s.migrations, metrics: s.metrics, runs: s.runs, rules: s.rules, api: s.api,
         rds: { instances: s.rds.instances, snapshotOutcome: s.rds.snapshotOutcome, snapshots: s.rds.snapshots },
         issues: [], slack: [], jobs: {}, forwards: {}, counters: {},
     };

@@ -45,6 +45,17 @@ const HIGHLIGHTS: Highlight[] = [
     },
     (plan) => ["WAF", ofType(plan, "aws:wafv2/webAcl:WebAcl").length > 0 ? "on the load balancer" : "none"],
     (plan) => {
+        // Each listener rule's forward, by target group name; a weighted one says whose its weights are after creation.
+        const groupName = (arn: unknown) => String(ofType(plan, "aws:lb/targetGroup:TargetGroup").find((group) => arn === `[computed: ${group.name}.arn]`)?.inputs.name ?? arn);
+        const rules = ofType(plan, "aws:lb/listenerRule:ListenerRule").map((rule) => {
+            const [action] = (rule.inputs.actions ?? []) as { targetGroupArn?: string; forward?: { targetGroups: { arn: string; weight: number }[] } }[];
+            const to = action?.forward ? action.forward.targetGroups.map((group) => `${groupName(group.arn)} ${group.weight}`).join(" / ") : groupName(action?.targetGroupArn);
+            const ignored = rule.options.ignoreChanges ?? [];
+            return `${rule.inputs.priority}: ${to}${ignored.length > 0 ? ` (ignoreChanges ${ignored.join(", ")}: the pipeline's)` : ""}`;
+        });
+        return rules.length > 0 ? ["listener rules", rules.join("; ")] : undefined;
+    },
+    (plan) => {
         const protectedResources = plan.resources.filter((resource) => resource.options.protect);
         return ["protected resources", String(protectedResources.length)];
     },

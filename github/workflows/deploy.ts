@@ -19,7 +19,9 @@ import { BUILD_JOB_PERMISSIONS } from "./build";
 import { action } from "./catalogue";
 import { defineWorkflow, type Job, type Step, type Workflow } from "./model";
 import { BUILD_WORKFLOW_FILE, SECRETS, VARIABLES, clusterRunnerScaleSet, deployedImagesArtifact } from "./names";
-import { FIND_IDLE_COLOUR, FIND_RELEASE, PROMOTE, PRUNE_SNAPSHOTS, RECORD_RELEASE, SNAPSHOT, SWITCH, SWITCH_BACK, WATCH } from "./release-scripts";
+import { targetGroupKey } from "../../infra/edge";
+import { SHIFT, SWITCH_BACK } from "./canary-scripts";
+import { FIND_IDLE_COLOUR, FIND_RELEASE, PROMOTE, PRUNE_SNAPSHOTS, RECORD_RELEASE, SNAPSHOT, SWITCH, WATCH } from "./release-scripts";
 import { DEPLOY_INCIDENT } from "./rollback-scripts";
 import { CONNECT, KEEP_SUMMARY, MIGRATE, NOTIFY_SLACK, RECORD_DIGESTS, ROLL_OUT, SMOKE_TEST, SUMMARY, UNDO_ROLLOUTS } from "./scripts";
 
@@ -119,16 +121,15 @@ function migrationSteps(services: readonly ServiceConfig[], imageOf: (service: S
 }
 
 /**
- * The watch of a live release: the load balancer's and each public service's target group's 5xx share and p95 latency
- * every minute for `minutes`, and the Deployments' unavailable replicas; a breach fails the step.
+ * The watch of a release: the load balancer's and the given target groups' 5xx share and p95 latency every minute for
+ * `minutes`, and the Deployments' unavailable replicas; a breach fails the step. `groups` are "service=suffix" pairs.
  */
-function watchStep(config: DeliveryConfig, minutes: number, deployments: string[]): Step {
-    const publicServices = config.services.filter((service) => service.public);
+function watchStep(config: DeliveryConfig, name: string, minutes: number, groups: string[], deployments: string[]): Step {
     return {
-        name: `Watch error rate and latency for ${minutes} minutes`,
+        name,
         env: {
             LOAD_BALANCER: vars(VARIABLES.loadBalancer),
-            TARGET_GROUPS: publicServices.map((service) => `${service.name}=${vars(VARIABLES.targetGroup(service.name))}`).join(" "),
+            TARGET_GROUPS: groups.join(" "),
             DEPLOYMENTS: deployments.join(" "),
             WATCH_MINUTES: String(minutes),
             MAX_ERROR_RATE_PERCENT: String(config.delivery.maxErrorRatePercent),
@@ -143,33 +144,80 @@ function watchStep(config: DeliveryConfig, minutes: number, deployments: string[
  * any failure undoes what this run changed.
  */
 function rollingSteps(config: DeliveryConfig, watchMinutes: number, imageOf: (service: ServiceConfig) => string): Step[] {
+    const groups = config.services.filter((service) => service.public).map((service) => `${service.name}=${vars(VARIABLES.targetGroup(service.name))}`);
     return [
         ...config.services.flatMap((service): Step[] => [
             { name: `${service.name}: roll out`, env: serviceEnv(service, { DEPLOYMENT: service.name, IMAGE: imageOf(service) }), run: ROLL_OUT },
             smoke(service, service.name, imageOf(service)),
         ]),
-        ...(watchMinutes > 0 ? [watchStep(config, watchMinutes, config.services.map((service) => service.name))] : []),
+        ...(watchMinutes > 0 ? [watchStep(config, `Watch error rate and latency for ${watchMinutes} minutes`, watchMinutes, groups, config.services.map((service) => service.name))] : []),
         { name: "Roll back on failure", if: "failure()", run: UNDO_ROLLOUTS },
     ];
 }
 
-/** Blue-green: the idle colour of every service gets the release and a smoke test, then every Service switches, then the watch. */
+/** What a public service's steps read to find its live colour from the listener rule's weights (canary-scripts.ts). */
+export function weightEnv(service: ServiceConfig): Record<string, string> {
+    return service.public
+        ? {
+            RULE_ARN: vars(VARIABLES.listenerRule(service.name)),
+            BLUE_GROUP: vars(VARIABLES.targetGroup(targetGroupKey(service.name, "blue"))),
+            GREEN_GROUP: vars(VARIABLES.targetGroup(targetGroupKey(service.name, "green"))),
+        }
+        : {};
+}
+
+/** The listener rules of the public services, as the canary's steps take them (RULE_ARNS). */
+export function ruleArns(services: readonly ServiceConfig[]): string {
+    return services.filter((service) => service.public).map((service) => vars(VARIABLES.listenerRule(service.name))).join(" ");
+}
+
+/** The minutes the canary steps take: each step is held and watched. */
+export function canaryMinutes(config: Pick<PlatformConfig, "delivery" | "services">): number {
+    return config.services.some((service) => service.public) ? config.delivery.canary.steps.length * config.delivery.canary.pauseMinutes : 0;
+}
+
+/**
+ * Blue-green: which colour is live, for every service, before anything changes (no copy, no snapshot, no migration):
+ * a public service whose weights are split (a canary that never finished) is refused here.
+ */
+function findIdleSteps(config: DeliveryConfig): Step[] {
+    return config.services.map((service) => ({ name: `${service.name}: find the idle colour`, id: `idle-${service.name}`, env: serviceEnv(service, weightEnv(service)), run: FIND_IDLE_COLOUR }));
+}
+
+/**
+ * Blue-green with a canary (the idle colours found first, findIdleSteps): the idle colour of every service gets the
+ * release and a smoke test; then the public
+ * services' traffic moves to it by load balancer weight in the configured steps, each held while the new colour's own
+ * target groups are watched; at 100 % their Services (for callers in the cluster) and the internal services' Services
+ * switch; then the whole release is watched. Any failure, or a cancellation, puts all weight back on the live colour and
+ * every Service back on its previous colour.
+ */
 function blueGreenSteps(config: DeliveryConfig, watchMinutes: number, imageOf: (service: ServiceConfig) => string): Step[] {
     const idle = (service: ServiceConfig) => `idle-${service.name}`;
     const output = (service: ServiceConfig, key: string) => `\${{ steps.${idle(service)}.outputs.${key} }}`;
+    const canary = config.delivery.canary;
+    const publicServices = config.services.filter((service) => service.public);
+    const newGroups = publicServices.map((service) => `${service.name}=${output(service, "group")}`);
+    const switchStep = (service: ServiceConfig): Step => ({
+        name: `${service.name}: switch the Service`,
+        env: serviceEnv(service, { COLOUR: output(service, "idle"), PREVIOUS: output(service, "live") }),
+        run: SWITCH,
+    });
     return [
         ...config.services.flatMap((service): Step[] => [
-            { name: `${service.name}: find the idle colour`, id: idle(service), env: serviceEnv(service, {}), run: FIND_IDLE_COLOUR },
             { name: `${service.name}: deploy the idle colour`, env: serviceEnv(service, { DEPLOYMENT: output(service, "deployment"), IMAGE: imageOf(service) }), run: ROLL_OUT },
             smoke(service, output(service, "deployment"), imageOf(service)),
         ]),
-        ...config.services.map((service): Step => ({
-            name: `${service.name}: switch the Service`,
-            env: serviceEnv(service, { COLOUR: output(service, "idle"), PREVIOUS: output(service, "live") }),
-            run: SWITCH,
-        })),
-        watchStep(config, watchMinutes, config.services.map((service) => output(service, "deployment"))),
-        { name: "Switch back on failure", if: "failure()", run: SWITCH_BACK },
+        ...(publicServices.length === 0 ? [] : canary.steps.flatMap((percent): Step[] => [
+            { name: `Canary ${percent} %: shift the public services' traffic to the new colour`, env: { PERCENT: String(percent), RULE_ARNS: ruleArns(publicServices) }, run: SHIFT },
+            watchStep(config, `Canary ${percent} %: watch the new colour's target groups for ${canary.pauseMinutes} minutes`, canary.pauseMinutes, newGroups,
+                publicServices.map((service) => output(service, "deployment"))),
+        ])),
+        // The public services' Services follow the weights (callers in the cluster), then the internal ones switch.
+        ...publicServices.map(switchStep),
+        ...config.services.filter((service) => !service.public).map(switchStep),
+        watchStep(config, `Watch error rate and latency for ${watchMinutes} minutes`, watchMinutes, newGroups, config.services.map((service) => output(service, "deployment"))),
+        { name: "Switch back on failure", if: "failure() || cancelled()", env: { RULE_ARNS: ruleArns(publicServices) }, run: SWITCH_BACK },
     ];
 }
 
@@ -223,7 +271,7 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
     const hasMigrations = config.services.some((service) => service.migrationCommand);
     const rollouts = config.services.length + config.services.filter((service) => service.migrationCommand).length;
     const watchMinutes = watchMinutesOf(target, delivery);
-    const timeout = 15 + rollouts * delivery.rolloutTimeoutMinutes + config.services.length * smokeTestMinutes(config) + watchMinutes + (promotes ? 15 + (hasMigrations ? delivery.snapshotTimeoutMinutes : 0) : 0);
+    const timeout = 15 + rollouts * delivery.rolloutTimeoutMinutes + config.services.length * smokeTestMinutes(config) + watchMinutes + (target.blueGreen ? canaryMinutes(config) : 0) + (promotes ? 15 + (hasMigrations ? delivery.snapshotTimeoutMinutes : 0) : 0);
     const deploy: Job<never> = {
         name: `deploy to ${target.environment}`,
         "runs-on": clusterRunner(config, stack),
@@ -233,6 +281,7 @@ export function deployWorkflow(config: DeliveryConfig, stack: string): Workflow<
         env: clusterJobEnv(config),
         steps: [
             ...clusterSteps(config, timeout),
+            ...(target.blueGreen ? findIdleSteps(config) : []),
             ...(target.promoteFrom === undefined ? [] : promotionSteps(config, stack, target.promoteFrom)),
             ...migrationSteps(config.services, imageOf),
             ...(target.blueGreen ? blueGreenSteps(config, watchMinutes, imageOf) : rollingSteps(config, watchMinutes, imageOf)),

@@ -21,7 +21,10 @@ export const VARIABLES = {
     database: "DB_INSTANCE_ID",
     /** Blue-green environments: the load balancer and the public services' target groups, for the watch. */
     loadBalancer: "ALB_ARN_SUFFIX",
-    targetGroup: (service: string) => `TARGET_GROUP_ARN_SUFFIX_${key(service)}`,
+    /** The target group's ARN suffix, by target group key: the service, or `<service>-<colour>` where blue-green runs. */
+    targetGroup: (targetGroupKey: string) => `TARGET_GROUP_ARN_SUFFIX_${key(targetGroupKey)}`,
+    /** Blue-green environments: the public service's weighted listener rule, which the canary and the rollback modify. */
+    listenerRule: (service: string) => `LISTENER_RULE_ARN_${key(service)}`,
 } as const;
 
 /** Environment secrets: each comes from a secret config key and exists only where that key is set. */

@@ -3,6 +3,8 @@
  * environment, bounded waits, state in $RUNNER_TEMP). `switched` holds (service, previous colour) for switching back.
  */
 
+import { FIND_LIVE } from "./canary-scripts";
+
 const strict = "set -euo pipefail";
 const selectorPatch = (variable: string) => `"$(jq -cn --arg c "$${variable}" '{spec: {selector: {colour: $c}}}')"`;
 
@@ -116,15 +118,20 @@ while read -r snapshot; do
 done < "$RUNNER_TEMP/expired"
 echo "$(wc -l < "$RUNNER_TEMP/expired") pre-deploy snapshot(s) older than $RETENTION_DAYS days deleted"`;
 
-/** Which colour serves the service now, and which Deployment is idle (env: SERVICE). */
+/**
+ * Which colour serves the service now, and which Deployment is idle (env: SERVICE; a public service where blue-green
+ * runs also RULE_ARN, BLUE_GROUP, GREEN_GROUP: its live colour is the one with all the weight, canary-scripts.ts).
+ * A public service is written to \$RUNNER_TEMP/canary for the canary steps, and its idle colour's target group is the
+ * output `group` (the ARN suffix CloudWatch names it by).
+ */
 export const FIND_IDLE_COLOUR = `${strict}
-live=$(kubectl -n "$K8S_NAMESPACE" get service "$SERVICE" -o jsonpath='{.spec.selector.colour}')
-case "$live" in
-  blue) idle=green ;;
-  green) idle=blue ;;
-  *) echo "::error::the Service $SERVICE selects no colour; expected blue or green"; exit 1 ;;
-esac
-{ echo "live=$live"; echo "idle=$idle"; echo "deployment=$SERVICE-$idle"; } >> "$GITHUB_OUTPUT"`;
+${FIND_LIVE}
+find_live
+{ echo "live=$live"; echo "idle=$idle"; echo "deployment=$SERVICE-$idle"; } >> "$GITHUB_OUTPUT"
+if [ -n "\${RULE_ARN:-}" ]; then
+  printf '%s %s %s %s %s %s\\n' "$SERVICE" "$RULE_ARN" "$live" "$live_arn" "$idle" "$idle_arn" >> "$RUNNER_TEMP/canary"
+  echo "group=\${idle_arn##*:}" >> "$GITHUB_OUTPUT"
+fi`;
 
 /** Sends the service's traffic to COLOUR, remembering PREVIOUS for a switch back (env: SERVICE, COLOUR, PREVIOUS). */
 export const SWITCH = `${strict}
@@ -182,16 +189,6 @@ for minute in $(seq 1 "$WATCH_MINUTES"); do
   echo "minute $minute of $WATCH_MINUTES: within bounds"
 done
 echo "- watched $WATCH_MINUTES minute(s): error rate and latency within bounds" >> "$RUNNER_TEMP/actions.md"`;
-
-/** After a failure: every Service this run switched goes back to its previous colour, and the run fails. */
-export const SWITCH_BACK = `set -uo pipefail
-if [ ! -s "$RUNNER_TEMP/switched" ]; then echo "no Service was switched"; exit 1; fi
-while read -r service colour; do
-  kubectl -n "$K8S_NAMESPACE" patch service "$service" --type merge -p ${selectorPatch("colour")}
-  echo "- switched $service back to $colour" >> "$RUNNER_TEMP/actions.md"
-done < "$RUNNER_TEMP/switched"
-echo "::error::the release failed and traffic went back to the previous colour"
-exit 1`;
 
 /**
  * Keeps a production release of a release tag on record: finds the `v*` tag (TAG_PREFIX) that points at the commit the

@@ -3,6 +3,8 @@
  * values only from the environment, bounded loops, state in $RUNNER_TEMP).
  */
 
+import { FIND_LIVE } from "./canary-scripts";
+
 const strict = "set -euo pipefail";
 
 /**
@@ -31,18 +33,22 @@ echo "count=$(wc -l < "$RUNNER_TEMP/releases")" >> "$GITHUB_OUTPUT"`;
  * colour" as they are: a deploy's own undo is itself a new revision, and after a switch-back the idle colour still runs
  * the failed release, so either could bring back the release that just failed. Blue-green: the image goes on the
  * idle colour, which is then verified and switched to; rolling: on the Deployment (env: SERVICE, VERSION, REPOSITORY,
- * BLUE_GREEN, RELEASES; outputs: deployment, image, and for blue-green switch and previous).
+ * BLUE_GREEN, RELEASES, and for a public blue-green service RULE_ARN, BLUE_GROUP, GREEN_GROUP: its live colour is the
+ * one with all the weight, and it is written to \$RUNNER_TEMP/canary for the weight switch; outputs: deployment, image,
+ * and for blue-green switch and previous).
  */
-export const ROLLBACK_PREPARE = `${strict}
+export const rollbackPrepare = (blueGreen: boolean): string => `${strict}
+${blueGreen ? `${FIND_LIVE}
 if [ "$BLUE_GREEN" = true ]; then
-  live=$(kubectl -n "$K8S_NAMESPACE" get service "$SERVICE" -o jsonpath='{.spec.selector.colour}')
-  case "$live" in blue) target=green ;; green) target=blue ;; *) echo "::error::the Service $SERVICE selects no colour"; exit 1 ;; esac
+  find_live
+  target="$idle"
   running="$SERVICE-$live"
   deployment="$SERVICE-$target"
 else
   running="$SERVICE"
   deployment="$SERVICE"
-fi
+fi` : `running="$SERVICE"
+deployment="$SERVICE"`}
 current=$(kubectl -n "$K8S_NAMESPACE" get "deployment/$running" -o json | jq -r --arg c "$SERVICE" '.spec.template.spec.containers[] | select(.name == $c) | .image')
 current_digest="\${current##*@}"
 if [ -n "\${VERSION:-}" ]; then
@@ -80,9 +86,17 @@ fi
 image="$REPOSITORY@$digest"
 kubectl -n "$K8S_NAMESPACE" set image "deployment/$deployment" "$SERVICE=$image"
 kubectl -n "$K8S_NAMESPACE" rollout status "deployment/$deployment" --timeout "\${ROLLOUT_TIMEOUT_SECONDS}s"
-if [ "$BLUE_GREEN" = true ]; then { echo "switch=$target"; echo "previous=$live"; } >> "$GITHUB_OUTPUT"; fi
-{ echo "deployment=$deployment"; echo "image=$image"; } >> "$GITHUB_OUTPUT"
+${blueGreen ? `if [ "$BLUE_GREEN" = true ]; then { echo "switch=$target"; echo "previous=$live"; } >> "$GITHUB_OUTPUT"; fi
+# A public service's traffic moves by weight (canary-scripts.ts SHIFT, at 100 %).
+if [ -n "\${RULE_ARN:-}" ]; then printf '%s %s %s %s %s %s\\n' "$SERVICE" "$RULE_ARN" "$live" "$live_arn" "$idle" "$idle_arn" >> "$RUNNER_TEMP/canary"; fi
+` : ""}{ echo "deployment=$deployment"; echo "image=$image"; } >> "$GITHUB_OUTPUT"
 echo "- $SERVICE: $deployment now runs $image (was $current)" >> "$RUNNER_TEMP/actions.md"`;
+
+/**
+ * The rollback of a blue-green environment (it still reads BLUE_GREEN); a rolling one's (`rollbackPrepare(false)`) leaves
+ * out the colours and `find_live`, whose load balancer reads it never makes and its deploy role may not make.
+ */
+export const ROLLBACK_PREPARE = rollbackPrepare(true);
 
 /**
  * A rollback must run on the branch its environment admits (an environment's deployment branch policy is checked

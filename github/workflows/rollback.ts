@@ -4,7 +4,8 @@
  * rollback waits for production's reviewers and every job reads only its own environment's variables; each runs on the
  * runner scale set in its environment's cluster. "The previous release" is the one the environment's last successful
  * deploy before the current one deployed (its digests artifact), put on the idle colour (blue-green) or the Deployment,
- * smoke-tested, then switched to. Then an incident issue says why and what was done.
+ * smoke-tested, then switched to: a public service's traffic by the listener rule's weights (all of it at once), then
+ * the Service's selector. Then an incident issue says why and what was done.
  *
  * Refs: an environment's deployment branch policy is checked against the ref the run is on, and development and
  * staging admit only their own branches (github/environment.ts). Rather than admit the default branch there too (every
@@ -13,11 +14,12 @@
  * there, and a dispatch on any other ref is sent again, with the same inputs, to the environment's branch.
  */
 import type { PlatformConfig, ServiceConfig } from "../../infra/config";
-import { RUN_URL, clusterJobEnv, clusterRunner, clusterSteps, deployWorkflowFile, reportSteps, smokeTestMinutes } from "./deploy";
+import { SHIFT } from "./canary-scripts";
+import { RUN_URL, clusterJobEnv, clusterRunner, clusterSteps, deployWorkflowFile, reportSteps, ruleArns, smokeTestMinutes, weightEnv } from "./deploy";
 import { defineWorkflow, type Job, type Step, type Workflow } from "./model";
 import { VARIABLES, deployedImagesArtifact } from "./names";
 import { SWITCH } from "./release-scripts";
-import { FIND_RELEASES, ROLLBACK_PREPARE, ROUTE_ROLLBACK } from "./rollback-scripts";
+import { FIND_RELEASES, ROUTE_ROLLBACK, rollbackPrepare } from "./rollback-scripts";
 import { KEEP_SUMMARY, SMOKE_TEST } from "./scripts";
 
 type RollbackConfig = Pick<PlatformConfig, "project" | "services" | "environments" | "delivery" | "cluster">;
@@ -49,8 +51,9 @@ function serviceSteps(service: ServiceConfig, blueGreen: boolean): Step[] {
                 REPOSITORY: `\${{ vars.${VARIABLES.repository(service.name)} }}`,
                 BLUE_GREEN: String(blueGreen),
                 RELEASES: "${{ runner.temp }}/releases",
+                ...(blueGreen ? weightEnv(service) : {}),
             },
-            run: ROLLBACK_PREPARE,
+            run: rollbackPrepare(blueGreen),
         },
         {
             name: `${service.name}: smoke test`,
@@ -59,6 +62,10 @@ function serviceSteps(service: ServiceConfig, blueGreen: boolean): Step[] {
             run: SMOKE_TEST,
         },
     ];
+    if (blueGreen && service.public) {
+        // A public service's traffic is the listener rule's weights: all of it moves to the verified colour at once.
+        steps.push({ name: `${service.name}: move its traffic back by weight`, if: selected, env: { SERVICE: service.name, PERCENT: "100", RULE_ARNS: ruleArns([service]) }, run: SHIFT });
+    }
     if (blueGreen) {
         steps.push({
             name: `${service.name}: switch the Service back`,

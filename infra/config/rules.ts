@@ -2,6 +2,7 @@
  * Rules that span several keys: what AWS, EKS or GitHub would refuse at `pulumi up`, caught here first with the
  * reason. Each rule reports the key to fix.
  */
+import { COLOURS } from "../workloads/colours";
 import type { PlatformSettings as Settings } from "./index";
 import { RDS_CLASS_MEMORY_GIB } from "../data/instance-classes";
 import { RUNNER_IMAGE_REPOSITORY, VARIABLES } from "../../github/workflows/names";
@@ -173,7 +174,8 @@ function checkGithub(settings: Settings, report: Report): void {
         if (!teamKeys.includes(team)) report(["codeOwners", ruleIndex, "teams", index], team, `expected a team key of teams (${teamKeys.join(", ")})`);
     }));
     const derived = new Set([VARIABLES.region, VARIABLES.role, VARIABLES.cluster, VARIABLES.namespace, VARIABLES.database, VARIABLES.loadBalancer,
-        ...settings.services.flatMap((service) => [VARIABLES.repository(service.name), VARIABLES.sourceRepository(service.name), VARIABLES.targetGroup(service.name)])]);
+        ...settings.services.flatMap((service) => [VARIABLES.repository(service.name), VARIABLES.sourceRepository(service.name), VARIABLES.targetGroup(service.name),
+            VARIABLES.listenerRule(service.name), ...COLOURS.map((colour) => VARIABLES.targetGroup(`${service.name}-${colour}`))])]);
     for (const name of Object.keys(github.variables)) {
         // GitHub refuses variable names that start with GITHUB_; the derived names come from the stack's outputs.
         if (name.startsWith("GITHUB_")) report(["github", "variables", name], name, "expected a name that does not start with GITHUB_, which GitHub reserves");

@@ -6,7 +6,7 @@
  * Defaults live here and nowhere else.
  */
 import { z } from "zod";
-import { ciSchema, deliverySchema } from "./pipeline";
+import { CANARY_DEFAULTS, ciSchema, deliverySchema } from "./pipeline";
 import { cronExpression, dnsLabel, githubId, iamRoleName } from "./primitives";
 import {
     awsSchema, backupsSchema, cacheSchema, clusterSchema, databaseSchema, edgeSchema, identitySchema, logsSchema, networkSchema,
@@ -161,7 +161,7 @@ export const deployTargetSchema = z.strictObject({
 
 export const projectSchema = z.strictObject({
     organization: organizationSchema,
-    delivery: deliverySchema.default({ healthAttempts: 30, healthIntervalSeconds: 10, rolloutTimeoutMinutes: 10, watchMinutes: 15, maxErrorRatePercent: 5, maxP95LatencyMs: 1000, snapshotRetentionDays: 14, snapshotTimeoutMinutes: 60, releaseManagers: ["release-managers"], releaseSearchLimit: 50 }),
+    delivery: deliverySchema.default({ healthAttempts: 30, healthIntervalSeconds: 10, rolloutTimeoutMinutes: 10, watchMinutes: 15, canary: CANARY_DEFAULTS, maxErrorRatePercent: 5, maxP95LatencyMs: 1000, snapshotRetentionDays: 14, snapshotTimeoutMinutes: 60, releaseManagers: ["release-managers"], releaseSearchLimit: 50 }),
     ci: ciSchema.default({ coverageThreshold: 80, licenseAllowList: ["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "0BSD", "BlueOak-1.0.0", "Python-2.0", "CC-BY-4.0"], versions: { node: "22", python: "3.12", go: "1.24", java: "21" } }),
     repository: repositorySchema,
     githubApp: githubAppSchema,

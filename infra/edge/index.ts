@@ -3,12 +3,15 @@
  * the real load balancer — with HTTP redirected to HTTPS, TLS 1.2 or later, access logs, one target group per public
  * service (the pods are bound to it by the AWS Load Balancer Controller's TargetGroupBinding), and, where config asks,
  * a WAF web ACL with AWS managed rules and a rate limit. Only this load balancer is open to the internet, on 80 and 443.
+ * Blue-green environments get one target group per public service and colour, and a listener rule that forwards to
+ * both by weight: the pipeline's canary shifts the weights (see CANARY_OWNED).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig, ServiceConfig } from "../config";
 import { createHash } from "node:crypto";
 import { SecureBucket } from "../storage/bucket";
+import { COLOURS } from "../workloads/colours";
 import { webAclRules } from "./waf";
 
 export interface EdgeArgs {
@@ -22,12 +25,17 @@ export interface EdgeArgs {
     nodeSecurityGroupId: pulumi.Input<string>;
     /** The public services: one target group each, health-checked on the service's health path. */
     services: readonly ServiceConfig[];
+    /** One target group per colour of each public service, and a weighted listener rule over both. */
+    blueGreen: boolean;
     /** Days before access logs expire. */
     accessLogExpiryDays: number;
     logRetentionDays: number;
     logsKmsKeyArn: pulumi.Input<string>;
     protect: boolean;
 }
+
+/** The load balancer's name: the deploy role's listener-rule rights name it (infra/identity). */
+export const loadBalancerName = (namePrefix: string): string => `${namePrefix}-alb`;
 
 /** TLS 1.3 with TLS 1.2 as the floor (Elastic Load Balancing's security policies). */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -38,6 +46,7 @@ const ACCESS_LOG_PREFIX = "alb";
  * Rule priorities follow the same order: stable while the list's order is.
  */
 export function routes(services: readonly ServiceConfig[]): { service: string; priority: number; paths: string[] }[] {
+    // Steps of 10 leave room for the weighted rule of a blue-green environment (priority + 1, see Edge).
     return services.map((service, index) => ({
         service: service.name,
         priority: index === 0 ? 1000 : 10 * index,
@@ -55,19 +64,59 @@ export const TARGET_GROUP_NAME_MAX = 32;
  * prefix, which the load balancer controller's policy matches, and takes a short hash of the rest, so two services can
  * never be cut down to one name.
  */
-export function targetGroupName(prefix: string, service: string, port: number): string {
-    const full = `${prefix}-${service}-${port}`;
+export function targetGroupName(prefix: string, service: string, port: number, colour?: string): string {
+    const full = `${prefix}-${colour === undefined ? service : `${service}-${colour}`}-${port}`;
     if (full.length <= TARGET_GROUP_NAME_MAX) return full;
-    const short = `${prefix}-${createHash("sha256").update(`${service}:${port}`).digest("hex").slice(0, 8)}`;
+    // The colour is part of the hashed text: the two colours of one service never share a short name.
+    const short = `${prefix}-${createHash("sha256").update(colour === undefined ? `${service}:${port}` : `${service}:${colour}:${port}`).digest("hex").slice(0, 8)}`;
     if (short.length > TARGET_GROUP_NAME_MAX) throw new Error(`the name prefix ${prefix} leaves no room for a target group name (at most ${TARGET_GROUP_NAME_MAX} characters)`);
     return short;
+}
+
+/**
+ * The key of a target group in the Edge's outputs (and of its environment variable): the service, or `<service>-<colour>`
+ * where blue-green runs.
+ */
+export function targetGroupKey(service: string, colour?: string): string {
+    return colour === undefined ? service : `${service}-${colour}`;
+}
+
+/**
+ * The listener rule's weights belong to the pipeline: the canary shifts them step by step (ModifyRule), and after a
+ * release all weight stays on the colour it made live. So `pulumi up` must never put back the weights it created the
+ * rule with, and the rule's actions are ignored after creation:
+ * - `pulumi up` / `preview`: an ignored property takes its value from the state, never from the program, once the
+ *   resource exists (https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/, "How ignoreChanges works"); and the
+ *   provider sends the rule's actions only when they differ from the state (`if d.HasChange(names.AttrAction)` in
+ *   resourceListenerRuleUpdate, terraform-provider-aws internal/service/elbv2/listener_rule.go @
+ *   032c4f076a6cb8e54a85cb60f237cb80ab18b36b), so an update of the conditions or priority leaves the weights alone.
+ * - Drift runs (`pulumi refresh --preview-only`, which is what Pulumi Cloud's drift detection runs:
+ *   https://www.pulumi.com/docs/deployments/concepts/drift/): since pulumi/pulumi#16146 (merged) the engine stores
+ *   ignoreChanges in the state and applies it to refresh, so a change of an ignored property is neither reported nor
+ *   written to the state (pulumi/pulumi#18377 asks to show them again; #16391 was the weighted-listener case). An
+ *   engine older than that PR writes the live weights into the state on refresh, and a later `up` could then send the
+ *   stale program weights: run the stacks with an engine that has it.
+ * The whole `actions` list is ignored, not `...targetGroups[*].weight`: the provider holds the target groups as a set,
+ * whose order in the state need not be the program's, so an index-wise copy could swap the colours' weights.
+ * What is given up: a change of the rule's target groups (a replaced target group) is not applied by `pulumi up`;
+ * such a change is reviewed by hand (`pulumi up --target` after removing the option), and tools/replacements reports
+ * target group replacements.
+ */
+export const CANARY_OWNED = ["actions"] as const;
+
+/** The weights a new rule starts with: all traffic on the first colour, which the Services select at creation too. */
+export function initialWeights(colours: readonly string[]): Record<string, number> {
+    return Object.fromEntries(colours.map((colour, index) => [colour, index === 0 ? 100 : 0]));
 }
 
 export class Edge extends pulumi.ComponentResource {
     readonly dnsName: pulumi.Output<string>;
     readonly loadBalancerArnSuffix: pulumi.Output<string>;
     readonly targetGroupArnSuffixes: Record<string, pulumi.Output<string>>;
+    /** By targetGroupKey: the service, or `<service>-<colour>` where blue-green runs. */
     readonly targetGroupArns: Record<string, pulumi.Output<string>>;
+    /** Blue-green: the weighted listener rule of each public service, by service (what the canary modifies). */
+    readonly listenerRuleArns: Record<string, pulumi.Output<string>>;
     readonly securityGroupId: pulumi.Output<string>;
     /** DNS records that prove ownership of the domain, when the stack requests the certificate without a hosted zone. */
     readonly certificateValidationRecords: pulumi.Output<unknown>;
@@ -115,7 +164,7 @@ export class Edge extends pulumi.ComponentResource {
         }, child);
 
         const loadBalancer = new aws.lb.LoadBalancer(`${name}`, {
-            name: `${args.namePrefix}-alb`,
+            name: loadBalancerName(args.namePrefix),
             loadBalancerType: "application",
             internal: false,
             subnets: args.publicSubnetIds,
@@ -175,27 +224,47 @@ export class Edge extends pulumi.ComponentResource {
 
         this.targetGroupArns = {};
         this.targetGroupArnSuffixes = {};
+        this.listenerRuleArns = {};
         const byName = new Map(args.services.map((service) => [service.name, service]));
+        const colours: readonly (string | undefined)[] = args.blueGreen ? COLOURS : [undefined];
         for (const route of routes(args.services)) {
             const service = byName.get(route.service)!;
-            const targetGroup = new aws.lb.TargetGroup(`${name}-${service.name}`, {
-                name: targetGroupName(args.namePrefix, service.name, service.port),
-                vpcId: args.vpcId,
-                // Pods have VPC addresses (VPC CNI): the load balancer sends straight to them.
-                targetType: "ip",
-                port: service.port,
-                protocol: "HTTP",
-                deregistrationDelay: 30,
-                healthCheck: { path: service.healthPath, port: "traffic-port", protocol: "HTTP", matcher: "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
-            }, child);
-            new aws.lb.ListenerRule(`${name}-${service.name}`, {
+            const groups = colours.map((colour) => {
+                const key = targetGroupKey(service.name, colour);
+                const targetGroup = new aws.lb.TargetGroup(`${name}-${key}`, {
+                    name: targetGroupName(args.namePrefix, service.name, service.port, colour),
+                    vpcId: args.vpcId,
+                    // Pods have VPC addresses (VPC CNI): the load balancer sends straight to them.
+                    targetType: "ip",
+                    port: service.port,
+                    protocol: "HTTP",
+                    deregistrationDelay: 30,
+                    healthCheck: { path: service.healthPath, port: "traffic-port", protocol: "HTTP", matcher: "200-399", interval: 15, healthyThreshold: 2, unhealthyThreshold: 3 },
+                }, child);
+                this.targetGroupArns[key] = targetGroup.arn;
+                this.targetGroupArnSuffixes[key] = targetGroup.arnSuffix;
+                return { colour, arn: targetGroup.arn };
+            });
+            const ruleArgs = {
                 listenerArn: https.arn,
                 priority: route.priority,
                 conditions: [{ hostHeader: { values: [settings.domainName] } }, { pathPattern: { values: route.paths } }],
-                actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-            }, child);
-            this.targetGroupArns[service.name] = targetGroup.arn;
-            this.targetGroupArnSuffixes[service.name] = targetGroup.arnSuffix;
+            };
+            if (!args.blueGreen) {
+                new aws.lb.ListenerRule(`${name}-${service.name}`, { ...ruleArgs, actions: [{ type: "forward", targetGroupArn: groups[0].arn }] }, child);
+                continue;
+            }
+            // A new resource beside the rolling rule, not that rule changed: an existing rule's actions are ignored
+            // (CANARY_OWNED), so a stack that had the rolling rule would keep forwarding to the replaced target group.
+            // Its priority is one after the rolling rule's, so while `pulumi up` replaces one with the other both may
+            // exist (ELB refuses two rules of one priority) and the old one keeps answering until it is deleted.
+            const weights = initialWeights(COLOURS);
+            const rule = new aws.lb.ListenerRule(`${name}-${service.name}-weighted`, {
+                ...ruleArgs,
+                priority: route.priority + 1,
+                actions: [{ type: "forward", forward: { targetGroups: groups.map((group) => ({ arn: group.arn, weight: weights[group.colour!] })) } }],
+            }, { parent: this, ignoreChanges: [...CANARY_OWNED] });
+            this.listenerRuleArns[service.name] = rule.arn;
         }
 
         if (settings.waf.enabled) {
@@ -219,6 +288,6 @@ export class Edge extends pulumi.ComponentResource {
         this.dnsName = loadBalancer.dnsName;
         this.loadBalancerArnSuffix = loadBalancer.arnSuffix;
         this.securityGroupId = securityGroup.id;
-        this.registerOutputs({ dnsName: this.dnsName, loadBalancerArnSuffix: this.loadBalancerArnSuffix, targetGroupArns: this.targetGroupArns });
+        this.registerOutputs({ dnsName: this.dnsName, loadBalancerArnSuffix: this.loadBalancerArnSuffix, targetGroupArns: this.targetGroupArns, listenerRuleArns: this.listenerRuleArns });
     }
 }

@@ -51,6 +51,8 @@ export interface IdentityArgs {
     watchesReleases: boolean;
     /** The RDS instance the production workflow snapshots before migrations (promoting environments only). */
     databaseInstanceId?: string;
+    /** Blue-green: the load balancer whose listener rules' weights the pipeline sets. */
+    canaryLoadBalancer?: string;
 }
 
 // Every role here is named: its ARN is in GitHub variables, the Deployments settings and trusts before it exists. A
@@ -100,6 +102,7 @@ export class Identity extends pulumi.ComponentResource {
                 images: args.promoteFrom === undefined ? { kind: "build" } : { kind: "promote", sourcePrefix: args.promoteFrom.repositoryPrefix, sourceAccountId: args.promoteFrom.accountId },
                 databaseInstanceId: args.databaseInstanceId,
                 watches: args.watchesReleases,
+                canaryLoadBalancer: args.canaryLoadBalancer,
             })),
         }, child);
 

