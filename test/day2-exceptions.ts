@@ -20,32 +20,17 @@ export const OTHER_OWNERS_EXCEPTIONS: readonly OtherOwnersException[] = [
     {
         component: "platform:data:Postgres", type: "aws:rds/parameterGroup:ParameterGroup", check: "collision",
         why: "`family` and `description` are ForceNew; the name carries the major version, so a family change takes a new name, but a description change keeps it",
-        fix: "keep the description constant, or put a hash of it in the name; not deleteBeforeReplace (RDS refuses to delete a parameter group in use)",
-    },
-    {
-        component: "platform:edge:Edge", type: "aws:ec2/securityGroup:SecurityGroup", check: "collision",
-        why: "the load balancer's group platform-<env>-alb has a fixed name and a ForceNew `description`",
-        fix: "deleteBeforeReplace: true (EC2 refuses while the load balancer uses it; keep the description constant)",
+        fix: "accepted: the description is a constant of infra/data/postgres.ts and must stay one (a new text would collide); not deleteBeforeReplace (RDS refuses to delete a parameter group in use), and not a hash in the name (renaming it replaces the group and modifies the instance on the next up)",
     },
     {
         component: "platform:edge:Edge", type: "aws:lb/loadBalancer:LoadBalancer", check: "collision",
         why: "name platform-<env>-alb is fixed and `internal`, `loadBalancerType`, `customerOwnedIpv4Pool` are ForceNew",
-        fix: "namePrefix (the DNS name changes with any replacement anyway; listeners, rules, WAF association and target group bindings follow in the same update); not deleteBeforeReplace (an outage until the new one is active)",
+        fix: "accepted: the name is a contract (the production deploy role's elasticloadbalancing:ModifyRule names listener-rule/app/<prefix>-alb/*, infra/identity), an ALB namePrefix holds 6 characters at most (terraform-aws-modules/terraform-aws-alb, variables.tf `name_prefix`: \"Cannot be longer than 6 characters\"), and a new scheme or type is a new load balancer with a new DNS name, an outage to plan by hand whatever its name; not deleteBeforeReplace (an outage until the new one is active)",
     },
     {
         component: "platform:edge:Edge", type: "aws:lb/targetGroup:TargetGroup", check: "collision",
         why: "the name carries service and port, but `protocol`, `protocolVersion`, `targetType`, `ipAddressType` and `vpcId` are ForceNew too",
-        fix: "put a short hash of those properties in the name (within ELB's 32 characters), as the port already is",
-    },
-    {
-        component: "platform:edge:Edge", type: "aws:wafv2/webAcl:WebAcl", check: "collision",
-        why: "name platform-prod-web-acl is fixed and `scope` is ForceNew",
-        fix: "deleteBeforeReplace: true (the load balancer is unprotected by WAF until the new ACL is associated)",
-    },
-    {
-        component: "platform:edge:Edge", type: "aws:cloudwatch/logGroup:LogGroup", check: "collision",
-        why: "WAF logs to the fixed aws-waf-logs-* name and `logGroupClass` is ForceNew",
-        fix: "deleteBeforeReplace: true",
+        fix: "accepted: protocol, target type and IP address type are constants of infra/edge (a new VPC renews everything); a hash of them in the name would rename, and so replace, every target group and its bindings on the next up for no change",
     },
     {
         component: "platform:github:Repository", type: "github:index/repository:Repository", check: "collision",

@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig, ServiceConfig } from "../config";
 import { createHash } from "node:crypto";
 import { SecureBucket } from "../storage/bucket";
+import { NAME_IS_A_CONTRACT } from "../naming";
 import { COLOURS } from "../workloads/colours";
 import { webAclRules } from "./waf";
 
@@ -136,7 +137,9 @@ export class Edge extends pulumi.ComponentResource {
                 protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"],
             })),
             egress: ports.map((port) => ({ description: `to pods on ${port}`, protocol: "tcp", fromPort: port, toPort: port, securityGroups: [args.nodeSecurityGroupId] })),
-        }, child);
+            // Deletes first on a replacement: EC2 refuses to delete a group the load balancer uses (DependencyViolation),
+            // so a replacing change (a new description) stops before anything changes instead of colliding.
+        }, { ...child, ...NAME_IS_A_CONTRACT });
         for (const port of ports) {
             new aws.vpc.SecurityGroupIngressRule(`${name}-nodes-from-alb-${port}`, {
                 securityGroupId: args.nodeSecurityGroupId,
@@ -274,13 +277,15 @@ export class Edge extends pulumi.ComponentResource {
                 defaultAction: { allow: {} },
                 rules: webAclRules(args.namePrefix, settings.waf.rateLimitPer5Minutes),
                 visibilityConfig: { cloudwatchMetricsEnabled: true, metricName: `${args.namePrefix}-web-acl`, sampledRequestsEnabled: true },
-            }, child);
+                // A replacement (a new `scope`) deletes first: the load balancer is without WAF until the new ACL is associated.
+            }, { ...child, ...NAME_IS_A_CONTRACT });
             // WAF delivers only to log groups whose names start with `aws-waf-logs-`.
             const wafLogs = new aws.cloudwatch.LogGroup(`${name}-waf`, {
                 name: `aws-waf-logs-${args.namePrefix}`,
                 retentionInDays: args.logRetentionDays,
                 kmsKeyId: args.logsKmsKeyArn,
-            }, child);
+                // WAF writes to this name: a replacement deletes first, and the group's logs go with it.
+            }, { ...child, ...NAME_IS_A_CONTRACT });
             new aws.wafv2.WebAclLoggingConfiguration(`${name}`, { resourceArn: webAcl.arn, logDestinationConfigs: [wafLogs.arn] }, child);
             new aws.wafv2.WebAclAssociation(`${name}`, { resourceArn: loadBalancer.arn, webAclArn: webAcl.arn }, child);
         }
