@@ -14,8 +14,9 @@
  * directory is atomic on POSIX), so a reader sees a whole entry or none; two runs that compile one file write the
  * same bytes. Why a read-only tree works: when bin/ts-cache/ cannot be written, the compiled code is used from memory.
  *
- * This is plain JavaScript because it is what makes TypeScript loadable; `pulumi up` does not use it (Pulumi.yaml's
- * nodejs runtime compiles the program with its own ts-node).
+ * This is plain JavaScript because it is what makes TypeScript loadable. `pulumi up` never loads it: Pulumi.yaml's
+ * nodejs runtime with `typescript: true` registers ts-node itself before it requires the program (@pulumi/pulumi
+ * 3.270.0, cmd/run/run.js, the PULUMI_NODEJS_TYPESCRIPT branch), and nothing under infra/ requires this file.
  */
 "use strict";
 const { createHash } = require("node:crypto");
