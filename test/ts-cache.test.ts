@@ -57,6 +57,22 @@ describe("compile cache of the offline plan (tools/ts-cache.js)", () => {
         }
     });
 
+    it("names entries after everything the output depends on: tsconfig.json is the whole config (no extends)", () => {
+        // The salt hashes tsconfig.json's text; a base config it extended would change the output unseen.
+        const tsconfig = JSON.parse(readFileSync(join(PROJECT_DIRECTORY, "tsconfig.json"), "utf8")) as Record<string, unknown>;
+        assert.equal(tsconfig.extends, undefined, "add the extended file to saltOf in tools/ts-cache.js");
+        const other = mkdtempSync(join(tmpdir(), "ts-cache-other-"));
+        try {
+            const first = createCache({ directory: work });
+            const second = { ...createCache({ directory: other }), salt: "another compiler or tsconfig" };
+            compiledSource(first, join(work, "same.ts"), "export const same = 1;\n");
+            compiledSource(second, join(work, "same.ts"), "export const same = 1;\n");
+            assert.notDeepEqual(entries(work), entries(other), "the same file and text under another salt is another entry");
+        } finally {
+            rmSync(other, { recursive: true, force: true });
+        }
+    });
+
     it("serves an entry only for the exact text it was compiled from", () => {
         const cache = createCache({ directory: work });
         const file = join(work, "value.ts");

@@ -135,9 +135,10 @@ function register(options) {
     // never throws if the directory cannot be used (https://nodejs.org/api/module.html#module-compile-cache);
     // NODE_COMPILE_CACHE moves it, NODE_DISABLE_COMPILE_CACHE=1 turns it off.
     if (typeof Module.enableCompileCache === "function" && !process.env.NODE_COMPILE_CACHE) Module.enableCompileCache(join(cache.directory, "v8"));
-    // Only this repository's files: mapping node_modules too (what --enable-source-maps does) costs ~0.15 s of CPU a
-    // plan, spent measuring the lines of every SDK module that names a .map file. module.setSourceMapsSupport is in
-    // Node 22.14 and later (https://nodejs.org/api/module.html#modulesetsourcemapssupportenabled-options).
+    // Only this repository's files: mapping node_modules too (what --enable-source-maps does) cost about 5% of a
+    // plan's CPU (whole-process medians in turns), spent measuring the lines of every SDK module that names a .map
+    // file. module.setSourceMapsSupport is in Node 22.14 and later
+    // (https://nodejs.org/api/module.html#modulesetsourcemapssupportenabled-options).
     if (typeof Module.setSourceMapsSupport === "function") Module.setSourceMapsSupport(true, { nodeModules: false, generatedCode: false });
     else process.setSourceMapsEnabled(true);
     /** @type {Record<string, (module: NodeJS.Module, fileName: string) => void>} */
