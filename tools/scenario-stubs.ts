@@ -24,7 +24,9 @@ export function prepareStubs(): string {
     const sources = readdirSync(STUB_SOURCES).filter((f) => f.endsWith(".ts")).sort();
     const hash = createHash("sha256");
     for (const file of sources) hash.update(file).update(readFileSync(join(STUB_SOURCES, file)));
-    hash.update(SLEEP).update(process.execPath);
+    // The wrappers name this checkout's node_modules (NODE_PATH): a build made for another checkout of the same sources
+    // (a removed worktree, another clone) must not be reused.
+    hash.update(SLEEP).update(process.execPath).update(PROJECT_MODULES);
     const directory = join(tmpdir(), `platform-scenario-stubs-${hash.digest("hex").slice(0, 16)}`);
     const bin = join(directory, "bin");
     if (existsSync(bin)) return bin;
