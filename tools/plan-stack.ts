@@ -16,23 +16,7 @@ export interface PlanOptions {
     program?: Program;
 }
 
-/**
- * Pulumi's runtime formats a stack trace for every promise it makes (`debuggablePromise`, for its leak report), and
- * under ts-node each one goes through source-map-support: about 40% of a plan's time. Those traces are only read when
- * Pulumi reports a leaked promise, so they are left unformatted; every other error keeps its source-mapped stack.
- */
-function skipPromiseDebugTraces(): void {
-    const format = Error.prepareStackTrace;
-    if ((format as { skipsPromiseTraces?: boolean } | undefined)?.skipsPromiseTraces) return;
-    const skipping = (error: Error, callSites: NodeJS.CallSite[]): unknown => {
-        if (callSites[0]?.getFunctionName() === "debuggablePromise") return "(stack not recorded by the offline plan)";
-        return format ? format(error, callSites) : `${String(error)}\n${callSites.map((site) => `    at ${String(site)}`).join("\n")}`;
-    };
-    Error.prepareStackTrace = Object.assign(skipping, { skipsPromiseTraces: true });
-}
-
 export async function planStack(stack: string, options: PlanOptions = {}): Promise<Plan> {
-    skipPromiseDebugTraces();
     const stackConfig = readStackConfig(options.directory ?? PROJECT_DIRECTORY, stack);
     return runUnderMocks(options.transformConfig ? options.transformConfig(stackConfig) : stackConfig, options.program ?? program);
 }
