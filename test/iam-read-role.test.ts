@@ -108,6 +108,8 @@ describe("the Deployments read role: previews and drift checks", function () {
                         ["s3:GetObject", `${arnOf(p, `${prefix}-backups-bucket`)}/x`],
                         ["s3:GetObject", `${arnOf(p, `${prefix}-edge-access-logs`)}/x`],
                         ["logs:GetLogEvents", arnOf(p, `${prefix}-cluster-control-plane`)],
+                        ["wafv2:GetDecryptedAPIKey", "*"],
+                        ["ec2:GetPasswordData", "*"],
                         ["ssm:GetParameter", `arn:aws:ssm:${placeOf(p).region}:${placeOf(p).account}:parameter/platform/own`],
                         ["secretsmanager:PutSecretValue", arnOf(p, `${prefix}-backups-settings-api`)],
                         // The settings the service's owners wrote: another version than the placeholder Pulumi wrote.

