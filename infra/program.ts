@@ -284,6 +284,7 @@ export async function program(): Promise<Record<string, unknown>> {
         stack: config.stack,
         settings: config.deployments,
         program: config.program,
+        region,
         readRoleArn: identity.deploymentsReadRoleArn,
         writeRoleArn: identity.deploymentsRoleArn,
         production: isProduction(config),

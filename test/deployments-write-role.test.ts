@@ -28,6 +28,7 @@ function run(operation: string | undefined, options: { answer?: string; token?: 
             PULUMI_CI_BUILD_NUMBER: "42",
             PLATFORM_WRITE_ROLE_ARN: options.role ?? ROLE,
             PLATFORM_WRITE_SESSION_SECONDS: "14400",
+            AWS_REGION: "eu-west-1",
             PULUMI_OIDC_TOKEN_FILE: token,
             PULUMI_ENV_FILE: environment,
         },
@@ -59,6 +60,7 @@ describe("Pulumi Deployments takes the write role only for write operations", ()
             assert.equal(option("--role-arn"), ROLE);
             assert.match(option("--web-identity-token"), /^file:\/\/.*pulumi\.oidc$/);
             assert.equal(option("--duration-seconds"), "14400");
+            assert.equal(option("--region"), "eu-west-1");
             assert.equal(option("--role-session-name"), `pulumi-${operation}-42`);
             assert.equal(result.environment, "AWS_ACCESS_KEY_ID=AKIDEXAMPLE\nAWS_SECRET_ACCESS_KEY=secret-value\nAWS_SESSION_TOKEN=session-value\n");
             assert.doesNotMatch(result.output, /secret-value|session-value/);

@@ -27,7 +27,7 @@ describe("Pulumi Deployments and drift", () => {
                 assert.equal(oidc.roleARN, p.outputs.deploymentsReadRoleArn);
                 assert.equal(oidc.sessionName, `pulumi-deployments-${stack}`);
                 assert.deepEqual(context.preRunCommands, ["npm ci", `npm run plan -- --stack ${stack} --policy`, "bash tools/deployments-write-role.sh"]);
-                assert.deepEqual(context.environmentVariables, { PLATFORM_WRITE_ROLE_ARN: p.outputs.deploymentsRoleArn, PLATFORM_WRITE_SESSION_SECONDS: "14400" });
+                assert.deepEqual(context.environmentVariables, { PLATFORM_WRITE_ROLE_ARN: p.outputs.deploymentsRoleArn, PLATFORM_WRITE_SESSION_SECONDS: "14400", AWS_REGION: "us-east-1" });
                 assert.doesNotMatch(JSON.stringify(context), /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY/);
             });
 
@@ -72,7 +72,7 @@ describe("Pulumi Deployments and drift", () => {
         const directory = projectCopy("Pulumi.prod.yaml", (document) => document.setIn(["config", "platform:githubAppPrivateKey"], { secure: "v1:pem" }));
         const p = await plan("prod", { directory });
         const variables = (one(p, "pulumiservice:index:DeploymentSettings").inputs.operationContext as Record<string, unknown>).environmentVariables;
-        assert.deepEqual(variables, { PLATFORM_WRITE_ROLE_ARN: p.outputs.deploymentsRoleArn, PLATFORM_WRITE_SESSION_SECONDS: "14400", GITHUB_APP_PEM_FILE: "[secret]" });
+        assert.deepEqual(variables, { PLATFORM_WRITE_ROLE_ARN: p.outputs.deploymentsRoleArn, PLATFORM_WRITE_SESSION_SECONDS: "14400", AWS_REGION: "us-east-1", GITHUB_APP_PEM_FILE: "[secret]" });
     });
 
     it("refuses a configured variable that the deployment sets itself", async () => {

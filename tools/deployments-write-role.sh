@@ -31,6 +31,7 @@ role="${PLATFORM_WRITE_ROLE_ARN:?the deployment settings name the write role in 
 token_file="${PULUMI_OIDC_TOKEN_FILE:-/mnt/pulumi/pulumi.oidc}"
 environment_file="${PULUMI_ENV_FILE:-/PULUMI_ENV}"
 seconds="${PLATFORM_WRITE_SESSION_SECONDS:?the deployment settings give the session length in PLATFORM_WRITE_SESSION_SECONDS}"
+region="${AWS_REGION:?the deployment settings give the region of the stack in AWS_REGION}"
 if [ ! -s "$token_file" ]; then
   echo "error: no OIDC token at $token_file: is OIDC configured in the stack's deployment settings?" >&2
   exit 1
@@ -43,6 +44,7 @@ credentials=$(aws sts assume-role-with-web-identity \
   --role-session-name "${session:0:64}" \
   --web-identity-token "file://$token_file" \
   --duration-seconds "$seconds" \
+  --region "$region" \
   --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' \
   --output text)
 read -r key secret token <<< "$credentials"

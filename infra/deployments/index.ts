@@ -11,7 +11,7 @@ import type { PlatformConfig } from "../config";
 import { PRODUCTION_STACK_TAG } from "../../policy/types";
 import { DEPLOYMENTS_SESSION_SECONDS } from "../identity";
 import { NAME_IS_A_CONTRACT } from "../naming";
-import { WRITE_ROLE_SCRIPT, WRITE_ROLE_VARIABLE, WRITE_SESSION_VARIABLE } from "./names";
+import { REGION_VARIABLE, WRITE_ROLE_SCRIPT, WRITE_ROLE_VARIABLE, WRITE_SESSION_VARIABLE } from "./names";
 
 export interface PulumiDeploymentsArgs {
     /** The Pulumi Cloud organisation. */
@@ -20,6 +20,8 @@ export interface PulumiDeploymentsArgs {
     stack: string;
     settings: PlatformConfig["deployments"];
     program: PlatformConfig["program"];
+    /** The stack's region: the AWS CLI of the pre-run commands (the write-role exchange) and of the kubeconfig reads it. */
+    region: string;
     /** The role every run assumes through Pulumi's OIDC provider: the read role. */
     readRoleArn: pulumi.Input<string>;
     /** The role a write operation of merged code exchanges the same token for (tools/deployments-write-role.sh). */
@@ -78,6 +80,9 @@ export class PulumiDeployments extends pulumi.ComponentResource {
                     ...args.settings.environmentVariables,
                     [WRITE_ROLE_VARIABLE]: args.writeRoleArn,
                     [WRITE_SESSION_VARIABLE]: String(DEPLOYMENTS_SESSION_SECONDS),
+                    // The AWS CLI and SDKs take their region from AWS_REGION
+                    // (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-envvars.html).
+                    [REGION_VARIABLE]: args.region,
                     ...secrets,
                 },
                 options: { skipIntermediateDeployments: true },
