@@ -7,7 +7,10 @@
 # operation writes (update, refresh, destroy, remediate-drift: PULUMI_CI_OPERATION,
 # https://www.pulumi.com/docs/deployments/concepts/settings/environment-variables/) exchanges the same token for the
 # write role and appends its credentials to /PULUMI_ENV, which carries variables from the pre-run commands into the
-# Pulumi operation (same page, "PULUMI_ENV"). Previews and drift checks keep the read role.
+# Pulumi operation (same page, "PULUMI_ENV"). Previews and drift checks keep the read role. The same page notes that on
+# self-hosted runners the file may live elsewhere ("look for the following message in the logs to get the location:
+# `Loading PULUMI_ENV from`"): set PULUMI_ENV_FILE to that path in `deployments.environmentVariables`. If the file is
+# wrong, the operation runs on the read role and fails on its first write: nothing is written with the wrong role.
 #
 # `aws` is the AWS CLI v2 of Pulumi Deployments' default executor image, pulumi/pulumi (pulumi/pulumi-docker-containers,
 # docker/pulumi/Dockerfile at 015edcc5cea8c34735a4ff4fcdc123a24c9aa5fd: "AWS v2 cli"); the kubeconfig's
