@@ -23,11 +23,6 @@ export const OTHER_OWNERS_EXCEPTIONS: readonly OtherOwnersException[] = [
         fix: "accepted: the description is a constant of infra/data/postgres.ts and must stay one (a new text would collide); not deleteBeforeReplace (RDS refuses to delete a parameter group in use), and not a hash in the name (renaming it replaces the group and modifies the instance on the next up)",
     },
     {
-        component: "platform:edge:Edge", type: "aws:lb/loadBalancer:LoadBalancer", check: "collision",
-        why: "name platform-<env>-alb is fixed and `internal`, `loadBalancerType`, `customerOwnedIpv4Pool` are ForceNew",
-        fix: "accepted: the name is a contract (the production deploy role's elasticloadbalancing:ModifyRule names listener-rule/app/<prefix>-alb/*, infra/identity), an ALB namePrefix holds 6 characters at most (terraform-aws-modules/terraform-aws-alb, variables.tf `name_prefix`: \"Cannot be longer than 6 characters\"), and a new scheme or type is a new load balancer with a new DNS name, an outage to plan by hand whatever its name; not deleteBeforeReplace (an outage until the new one is active)",
-    },
-    {
         component: "platform:edge:Edge", type: "aws:lb/targetGroup:TargetGroup", check: "collision",
         why: "the name carries service and port, but `protocol`, `protocolVersion`, `targetType`, `ipAddressType` and `vpcId` are ForceNew too",
         fix: "accepted: protocol, target type and IP address type are constants of infra/edge (a new VPC renews everything); a hash of them in the name would rename, and so replace, every target group and its bindings on the next up for no change",

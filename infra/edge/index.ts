@@ -175,7 +175,11 @@ export class Edge extends pulumi.ComponentResource {
             dropInvalidHeaderFields: true,
             enableDeletionProtection: settings.deletionProtection,
             accessLogs: { bucket: logs.bucketName, prefix: ACCESS_LOG_PREFIX, enabled: true },
-        }, { parent: this, dependsOn: [logs] });
+            // The name is a contract (production's deploy role may modify the rules of `<prefix>-alb` only), so a
+            // replacement (a new scheme or type) deletes first: the environment is unreachable until the new load
+            // balancer, its listeners and rules exist, and its DNS name is new. Where deletion protection is on (prod),
+            // the delete is refused and the update stops before anything changes: turn it off first, on purpose.
+        }, { parent: this, dependsOn: [logs], ...NAME_IS_A_CONTRACT });
 
         let certificateArn: pulumi.Input<string>;
         let issued: pulumi.Resource[] = [];
